@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * One entry per public subpath, so that a detector-only service never loads sampler code and a
+ * model server never loads the CLI. Keep in sync with "exports" in package.json.
+ */
+export const entries = {
+  index: 'src/index.ts',
+  'key/index': 'src/key/index.ts',
+  'scheme/index': 'src/scheme/index.ts',
+  'testing/index': 'src/testing/index.ts',
+};
+
+export default defineConfig({
+  entry: entries,
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+});
