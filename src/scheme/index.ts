@@ -1,0 +1,8 @@
+/**
+ * The keyed green-list function (scheme v1, docs/SPEC.md) and its configuration: the one piece of
+ * code the serving side and the investigation side share.
+ *
+ * @module radiomark/scheme
+ */
+export { createGreenList, checkId, SEED_WORDS, type GreenList, type GreenListOptions } from './green-list.js';
+export { resolveParams, thresholdFor, DEFAULTS, SCORE_BITS, type ResolvedParams } from './config.js';
