@@ -1,0 +1,8 @@
+/**
+ * fast-check arbitraries and property helpers, for radiomark's own suites and for users'
+ * property-based suites (`import { keyArbitrary } from 'radiomark/testing'`). Needs `fast-check`
+ * (a peer of this entry point) in the user's dev dependencies.
+ *
+ * @module radiomark/testing
+ */
+export { keyArbitrary, configArbitrary, contextArbitrary, logitsArbitrary, type SchemeConfigSample } from './arbitraries.js';
