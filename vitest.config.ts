@@ -5,6 +5,8 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     include: ['test/**/*.test.ts'],
     exclude: ['test/slow/**', 'node_modules/**'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-output/vitest-results.json' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
