@@ -1,0 +1,12 @@
+/**
+ * Tokenizers for re-tokenizing suspect text exactly as the generating model did: the bundled
+ * OpenAI encodings (via gpt-tokenizer) and Hugging Face `tokenizer.json` files (via
+ * @huggingface/tokenizers), plus the text normalization applied before encoding.
+ *
+ * @module radiomark/tokenize
+ */
+export type { Tokenizer } from './types.js';
+export { loadTokenizer } from './load.js';
+export { loadEncoding, ENCODING_NAMES, type EncodingName } from './encodings.js';
+export { loadHfTokenizer, hfTokenizerFromJson } from './huggingface.js';
+export { normalizeText, type NormalizeOptions } from './normalize.js';
