@@ -1,6 +1,10 @@
 import { SecretKey, type KeyParams } from '../key/secret-key.js';
-import { createGreenList, type GreenList } from '../scheme/green-list.js';
+import { createGreenList, SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
+import { FusedSampler, type SampleOptions } from './fused.js';
+import { createUniform } from './random.js';
+import { Session, type SessionOptions, type WatermarkSession } from './session.js';
+import { checkArrayLike, checkIds, checkLogits, checkNoNaN, describe } from './validate.js';
 
 /** Options of {@link createWatermark}. Parameters bound by the key file may be omitted. */
 export interface WatermarkOptions extends KeyParams {
@@ -10,6 +14,15 @@ export interface WatermarkOptions extends KeyParams {
 
 /**
  * The serving side's watermark: the green-list function plus the bias `delta` it applies.
+ *
+ * Windows: the last `contextWidth` ids of a context select the green list. A context shorter than
+ * `contextWidth` has no window, and that step is not biased (`bias` leaves the logits untouched,
+ * `sample` draws from the unbiased distribution). Only those last ids are read and validated.
+ *
+ * Memory: `bias`, `biasBatch` and `sample` allocate nothing per call; `sample` uses scratch
+ * buffers of about 17 bytes per vocabulary entry, allocated on its first call and owned by this
+ * object (never by a session). They hold nothing between calls, so sessions and the watermark's own
+ * `sample` can be used in any interleaving.
  */
 export interface Watermark {
   /** The resolved configuration (gamma, delta, contextWidth, vocabSize, tokenizer). */
@@ -25,6 +38,80 @@ export interface Watermark {
    * @throws RangeError for a context shorter than `contextWidth` or ids outside `[0, vocabSize)`
    */
   isGreen(context: ArrayLike<number>, token: number): boolean;
+  /**
+   * Adds `delta` in place (float32 arithmetic) to the logit of every green token after `context`,
+   * and returns the same array. Other entries are untouched; `-Infinity` stays `-Infinity`. No
+   * bias when `context` is shorter than `contextWidth`. No memory between calls: for
+   * repeated-context masking use a {@link Watermark.session}.
+   *
+   * @param logits - `vocabSize` logits (modified in place)
+   * @param context - the ids before the position being sampled (prompt and generated so far)
+   * @returns `logits`
+   * @throws TypeError when `logits` is not a Float32Array or `context` is not array-like;
+   *   RangeError when `logits.length !== vocabSize`, a window id is not an integer in
+   *   `[0, vocabSize)`, or a logit is NaN (nothing is modified then)
+   * @example
+   * ```ts
+   * wm.bias(logits, tokensSoFar); // then run your usual sampler on logits
+   * ```
+   */
+  bias(logits: Float32Array, context: ArrayLike<number>): Float32Array;
+  /**
+   * Batched {@link Watermark.bias}: `logits` is a row-major `[B x vocabSize]` buffer and row `b` is
+   * biased with `contexts[b]`. All rows are validated before any is modified.
+   *
+   * @param logits - `contexts.length * vocabSize` logits (modified in place)
+   * @param contexts - one context per row
+   * @returns `logits`
+   * @throws TypeError / RangeError as `bias`, naming the row; RangeError when `logits.length` is
+   *   not `contexts.length * vocabSize`
+   * @example
+   * ```ts
+   * wm.biasBatch(batchLogits, [ctxA, ctxB, ctxC]); // 3 x V buffer
+   * ```
+   */
+  biasBatch(logits: Float32Array, contexts: ArrayLike<ArrayLike<number>>): Float32Array;
+  /**
+   * Draws one token id from exactly this distribution: bias all `vocabSize` logits (green
+   * `+delta`, in float64), divide by `temperature`, keep `topK`, keep `topP`, keep `minP`,
+   * softmax, draw with `random()`. Tokens whose weight is below 2^-53 of the total (see
+   * `negligibleCut`) get weight 0. Only the candidates that can be kept are hashed; the result is
+   * bitwise the token the literal full-vocabulary computation returns for the same `random()`
+   * value. `logits` is not modified. No memory between calls (no masking): use a session for that.
+   *
+   * **Greedy** (`temperature: 0`) returns the lowest id maximising the biased logit and calls no
+   * `random`. It is deterministic per context, so the same window always yields the same token:
+   * repeated text carries no new evidence and a greedy watermark is easier to learn or scrub.
+   * Prefer sampling.
+   *
+   * @param logits - `vocabSize` logits; `-Infinity` masks a token
+   * @param context - the ids before the position being sampled
+   * @param options - see `SampleOptions`
+   * @returns the sampled token id
+   * @throws TypeError for wrong types; RangeError for a logits length other than `vocabSize`, a NaN
+   *   or `+Infinity` logit, all logits `-Infinity`, a window id out of range, `topK` < 1 or not an
+   *   integer, `topP` outside (0, 1], `minP` outside [0, 1), `temperature` < 0, NaN or infinite, a
+   *   `random()` value outside [0, 1); RadiomarkError `STATE` when called from inside its own `random`
+   * @example
+   * ```ts
+   * const next = wm.sample(logits, tokensSoFar, { temperature: 0.7, topP: 0.95 });
+   * ```
+   */
+  sample(logits: Float32Array, context: ArrayLike<number>, options?: SampleOptions): number;
+  /**
+   * Starts per-request state: the window slides over the prompt tail and the accepted tokens, and
+   * (by default) a window already used earlier in the generation is not biased again.
+   *
+   * @param options - `prompt` ids and `masking` (default true)
+   * @returns a new {@link WatermarkSession}
+   * @throws TypeError / RangeError for a malformed prompt (ids must be integers in `[0, vocabSize)`)
+   * @example
+   * ```ts
+   * const s = wm.session({ prompt: promptIds });
+   * for (let i = 0; i < 64; i++) out.push(s.sample(model.next(s), { temperature: 0.8 }));
+   * ```
+   */
+  session(options?: SessionOptions): WatermarkSession;
 }
 
 /**
@@ -40,6 +127,8 @@ export interface Watermark {
  * ```ts
  * const wm = createWatermark({ key, vocabSize: 200019, gamma: 0.25, delta: 2, contextWidth: 2 });
  * wm.isGreen([1, 2], 3);
+ * const s = wm.session({ prompt: [1, 2] });
+ * const token = s.sample(logits, { temperature: 0.8, topK: 50 });
  * ```
  */
 export function createWatermark(options: WatermarkOptions): Watermark {
@@ -52,11 +141,99 @@ export function createWatermark(options: WatermarkOptions): Watermark {
   }
   const config = resolveParams('createWatermark', key, options);
   const greenList = createGreenList({ key, gamma: config.gamma, contextWidth: config.contextWidth, vocabSize: config.vocabSize });
+  const V = config.vocabSize;
+  const h = config.contextWidth;
+  const delta = config.delta;
+  const core = new FusedSampler(greenList, delta);
+  const biasSeed = new Uint32Array(SEED_WORDS);
+  const sampleSeed = new Uint32Array(SEED_WORDS);
+  let uniform: (() => number) | null = null;
+
+  const bias = (logits: Float32Array, context: ArrayLike<number>): Float32Array => {
+    checkLogits('bias', logits, V);
+    checkArrayLike('bias', 'context', context);
+    const n = context.length;
+    if (n >= h) checkIds('bias', 'context', context, n - h, n, V);
+    checkNoNaN('bias', logits, 0, V);
+    if (n >= h && delta > 0) {
+      greenList.seedWindow(context, n, biasSeed, 0);
+      greenList.addGreen(biasSeed, 0, logits, 0, delta);
+    }
+    return logits;
+  };
+
+  const biasBatch = (logits: Float32Array, contexts: ArrayLike<ArrayLike<number>>): Float32Array => {
+    if (!(logits instanceof Float32Array)) {
+      throw new TypeError(`biasBatch: "logits" must be a Float32Array, got ${describe(logits)}`);
+    }
+    checkArrayLike('biasBatch', 'contexts', contexts);
+    const B = contexts.length;
+    if (logits.length !== B * V) {
+      throw new RangeError(`biasBatch: logits length ${logits.length} is not contexts.length (${B}) x vocabSize (${V}) = ${B * V}`);
+    }
+    for (let b = 0; b < B; b++) {
+      const ctx = contexts[b] as unknown;
+      if (ctx === null || typeof ctx !== 'object' || typeof (ctx as { length?: unknown }).length !== 'number') {
+        throw new TypeError(`biasBatch: contexts[${b}] must be an array of token ids, got ${describe(ctx)}`);
+      }
+      const n = (ctx as ArrayLike<number>).length;
+      if (n >= h) checkIdsRow(ctx as ArrayLike<number>, n - h, n, b);
+    }
+    checkNoNaN('biasBatch', logits, 0, B * V, V);
+    if (delta > 0) {
+      for (let b = 0; b < B; b++) {
+        const ctx = contexts[b]!;
+        const n = ctx.length;
+        if (n < h) continue;
+        greenList.seedWindow(ctx, n, biasSeed, 0);
+        greenList.addGreen(biasSeed, 0, logits, b * V, delta);
+      }
+    }
+    return logits;
+  };
+
+  const checkIdsRow = (ctx: ArrayLike<number>, from: number, to: number, row: number): void => {
+    for (let i = from; i < to; i++) {
+      const id = ctx[i];
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= V) {
+        checkIds('biasBatch', `contexts[${row}]`, ctx, i, i + 1, V);
+      }
+    }
+  };
+
+  const sample = (logits: Float32Array, context: ArrayLike<number>, sampleOptions?: SampleOptions): number => {
+    checkLogits('sample', logits, V);
+    checkArrayLike('sample', 'context', context);
+    const n = context.length;
+    let seed: Uint32Array | null = null;
+    if (n >= h) {
+      checkIds('sample', 'context', context, n - h, n, V);
+      greenList.seedWindow(context, n, sampleSeed, 0);
+      seed = sampleSeed;
+    }
+    if (uniform === null && (sampleOptions === undefined || sampleOptions === null || sampleOptions.random === undefined)) {
+      uniform = createUniform();
+    }
+    return core.sample('sample', logits, seed, 0, sampleOptions, uniform ?? unreachable);
+  };
+
+  const session = (sessionOptions?: SessionOptions): WatermarkSession => new Session(greenList, core, delta, sessionOptions);
+
   return Object.freeze({
     config,
     greenProbability: greenList.greenProbability,
     fingerprint: key.fingerprint,
     greenList,
     isGreen: greenList.isGreen,
+    bias,
+    biasBatch,
+    sample,
+    session,
+    toString: () => `Watermark(fingerprint ${key.fingerprint})`,
+    [Symbol.for('nodejs.util.inspect.custom')]: () => `Watermark(fingerprint ${key.fingerprint}, ${JSON.stringify(config)})`,
   });
+}
+
+function unreachable(): number {
+  throw new Error('unreachable: a random source is always provided');
 }
