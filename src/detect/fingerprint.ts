@@ -1,0 +1,257 @@
+/**
+ * Fingerprints of token-id tuples and a compact open-addressing set of them, for the detector's
+ * deduplication (R2-R4), prompt exclusion (R1) and reference filter.
+ *
+ * A fingerprint is 64 bits held as two 32-bit words `(lo, hi)`. Bit 31 of `hi` is always set (it
+ * marks an occupied slot), so a slot whose `hi` word is 0 is empty.
+ *
+ * Two modes, chosen per tuple arity and vocabulary size:
+ * - exact: when `arity * bits(V - 1) <= 62`, the ids are packed side by side (oldest first). The
+ *   packing is injective, so two different tuples never share a fingerprint.
+ * - hashed: otherwise two independent lanes of a multilinear hash modulo the prime
+ *   `P = 2^29 - 3` with coefficients from a dedicated HKDF subkey (`detect/fingerprint/v1`, never
+ *   the green-list subkeys, so a collision is independent of greenness). For two different tuples
+ *   of the same arity a lane collides with probability at most 1/P over the key, because some
+ *   coordinate differs by a nonzero amount smaller than P; the two lanes together collide with
+ *   probability at most 1/P^2 < 3.5e-18.
+ *
+ * @module
+ */
+import { subkey, type SecretKey } from '../key/secret-key.js';
+
+/** The hashed mode's prime modulus, `2^29 - 3`. */
+export const FINGERPRINT_PRIME = 536870909;
+
+/** Largest total bit count packed exactly (bit 31 of `hi` is the occupied flag, bit 30 spare). */
+const EXACT_BITS = 62;
+
+/** Bits needed to write every id of `[0, vocabSize)`. */
+export function idBits(vocabSize: number): number {
+  let b = 1;
+  while (b < 32 && 2 ** b < vocabSize) b++;
+  return b;
+}
+
+/** murmur3's 32-bit finalizer: a bijection that spreads every input bit. */
+export function fmix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * Computes fingerprints of tuples `(ids[start], ..., ids[start + width - 1], token?)`, with the
+ * result left in the fields {@link Fingerprinter.lo} and {@link Fingerprinter.hi} so that nothing
+ * is allocated per call.
+ * @internal
+ */
+export class Fingerprinter {
+  /** Low word of the last fingerprint. */
+  lo = 0;
+  /** High word of the last fingerprint (bit 31 set). */
+  hi = 0;
+  /** Whether the packing is exact (injective). */
+  readonly exact: boolean;
+  /** Number of ids per tuple. */
+  readonly arity: number;
+  private readonly bits: number;
+  private readonly ka: Float64Array;
+  private readonly kb: Float64Array;
+
+  /**
+   * @param key - the master key (hashed mode derives its coefficients from it)
+   * @param arity - ids per tuple (window width, plus one for a pair)
+   * @param vocabSize - ids are in `[0, vocabSize)`, `vocabSize <= 2^24`
+   */
+  constructor(key: SecretKey, arity: number, vocabSize: number) {
+    this.arity = arity;
+    this.bits = idBits(vocabSize);
+    this.exact = arity * this.bits <= EXACT_BITS;
+    this.ka = new Float64Array(arity + 1);
+    this.kb = new Float64Array(arity + 1);
+    if (!this.exact) {
+      // 8 bytes per coefficient reduced mod P: bias below 2^-35 relative.
+      const bytes = subkey(key, `detect/fingerprint/v1/${arity}`, 16 * (arity + 1));
+      const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+      const m32 = 2 ** 32 % FINGERPRINT_PRIME;
+      for (let i = 0; i <= arity; i++) {
+        this.ka[i] = (((w[4 * i]! % FINGERPRINT_PRIME) * m32) + w[4 * i + 1]!) % FINGERPRINT_PRIME;
+        this.kb[i] = (((w[4 * i + 2]! % FINGERPRINT_PRIME) * m32) + w[4 * i + 3]!) % FINGERPRINT_PRIME;
+      }
+    }
+  }
+
+  /**
+   * Fingerprint of `ids[start .. start + width)` followed by `token` (when `width + 1 === arity`)
+   * or of `ids[start .. start + arity)` alone (pass `token < 0`). Unchecked; allocates nothing.
+   */
+  compute(ids: Uint32Array, start: number, token: number): void {
+    const width = token < 0 ? this.arity : this.arity - 1;
+    if (this.exact) {
+      const b = this.bits;
+      const rb = 32 - b;
+      let lo = 0;
+      let hi = 0;
+      for (let i = 0; i < width; i++) {
+        hi = (hi << b) | (lo >>> rb);
+        lo = (lo << b) | ids[start + i]!;
+      }
+      if (token >= 0) {
+        hi = (hi << b) | (lo >>> rb);
+        lo = (lo << b) | token;
+      }
+      this.lo = lo >>> 0;
+      this.hi = (hi | 0x80000000) >>> 0;
+      return;
+    }
+    const P = FINGERPRINT_PRIME;
+    const ka = this.ka;
+    const kb = this.kb;
+    let a = ka[0]!;
+    let c = kb[0]!;
+    for (let i = 0; i < width; i++) {
+      const x = ids[start + i]!;
+      a = (a + ka[i + 1]! * x) % P;
+      c = (c + kb[i + 1]! * x) % P;
+    }
+    if (token >= 0) {
+      a = (a + ka[width + 1]! * token) % P;
+      c = (c + kb[width + 1]! * token) % P;
+    }
+    this.lo = a;
+    this.hi = (c | 0x80000000) >>> 0;
+  }
+}
+
+/** Largest load factor before the table doubles. */
+export const MAX_LOAD = 0.75;
+
+/**
+ * An open-addressing (linear probing) set of 64-bit fingerprints in one `Uint32Array`: 8 bytes
+ * per slot, at most {@link MAX_LOAD} full, doubling when it would exceed it, so between 10.7 and
+ * 21.3 bytes per stored fingerprint. Allocates only when it grows.
+ * @internal
+ */
+export class FingerprintSet {
+  /** Slot words: `[lo, hi]` per slot; `hi === 0` marks an empty slot. */
+  table: Uint32Array;
+  /** Number of stored fingerprints. */
+  size = 0;
+  private mask: number;
+  private limit: number;
+  private readonly salt: number;
+
+  /**
+   * @param capacity - expected number of entries (the table is sized for it)
+   * @param salt - mixed into the slot index (so that crafted inputs cannot pick slots)
+   */
+  constructor(capacity = 1024, salt = 0) {
+    let slots = 16;
+    while (slots * MAX_LOAD < capacity) slots *= 2;
+    this.table = new Uint32Array(2 * slots);
+    this.mask = slots - 1;
+    this.limit = Math.floor(slots * MAX_LOAD);
+    this.salt = salt >>> 0;
+  }
+
+  /** Number of slots. */
+  get slots(): number {
+    return this.mask + 1;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  private index(lo: number, hi: number): number {
+    return fmix32((lo ^ Math.imul(hi, 0x9e3779b1) ^ this.salt) >>> 0) & this.mask;
+  }
+
+  /** Whether `(lo, hi)` is present. */
+  has(lo: number, hi: number): boolean {
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.index(lo, hi);
+    for (;;) {
+      const h = t[2 * i + 1]!;
+      if (h === 0) return false;
+      if (h === hi && t[2 * i] === lo) return true;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Adds `(lo, hi)`; returns true when it was not present. */
+  add(lo: number, hi: number): boolean {
+    const t = this.table;
+    const mask = this.mask;
+    let i = this.index(lo, hi);
+    for (;;) {
+      const h = t[2 * i + 1]!;
+      if (h === 0) break;
+      if (h === hi && t[2 * i] === lo) return false;
+      i = (i + 1) & mask;
+    }
+    t[2 * i] = lo;
+    t[2 * i + 1] = hi;
+    if (++this.size > this.limit) this.grow();
+    return true;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const slots = 2 * (this.mask + 1);
+    if (slots > 2 ** 30) throw new RangeError(`detector: the dedup set cannot grow beyond 2^30 slots (${this.size} entries)`);
+    this.table = new Uint32Array(2 * slots);
+    this.mask = slots - 1;
+    this.limit = Math.floor(slots * MAX_LOAD);
+    const t = this.table;
+    const mask = this.mask;
+    for (let j = 0; j < old.length; j += 2) {
+      const hi = old[j + 1]!;
+      if (hi === 0) continue;
+      const lo = old[j]!;
+      let i = this.index(lo, hi);
+      while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
+      t[2 * i] = lo;
+      t[2 * i + 1] = hi;
+    }
+  }
+
+  /** Removes every entry, keeping the table's size. */
+  clear(): void {
+    if (this.size > 0) this.table.fill(0);
+    this.size = 0;
+  }
+
+  /** The stored fingerprints, compacted: `[lo, hi]` per entry, in table order. */
+  entries(): Uint32Array {
+    const out = new Uint32Array(2 * this.size);
+    const t = this.table;
+    let k = 0;
+    for (let j = 0; j < t.length; j += 2) {
+      if (t[j + 1] !== 0) {
+        out[k++] = t[j]!;
+        out[k++] = t[j + 1]!;
+      }
+    }
+    return out;
+  }
+
+  /** An order-independent digest of the contents (count, sums and xors of both words). */
+  digest(): string {
+    const t = this.table;
+    let s0 = 0, s1 = 0, x0 = 0, x1 = 0;
+    for (let j = 0; j < t.length; j += 2) {
+      if (t[j + 1] === 0) continue;
+      s0 = (s0 + t[j]!) >>> 0;
+      s1 = (s1 + t[j + 1]!) >>> 0;
+      x0 = (x0 ^ fmix32(t[j]! ^ 0x5bd1e995)) >>> 0;
+      x1 = (x1 ^ fmix32(t[j + 1]! ^ 0x1b873593)) >>> 0;
+    }
+    return `${this.size}:${s0.toString(16)}:${s1.toString(16)}:${x0.toString(16)}:${x1.toString(16)}`;
+  }
+}
