@@ -48,6 +48,12 @@ export function parse(
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const m = /Option '([^']+)'/.exec(err.message);
       const flag = m ? m[1]!.split(',').pop()!.trim().replace(/ <value>$/, '') : 'an option';
+      const amb = /argument is ambiguous/.test(err.message);
+      if (amb) {
+        const i = argv.indexOf(flag);
+        const v = i >= 0 ? argv[i + 1] : undefined;
+        throw new UsageError(`${flag} ${v ?? ''} is ambiguous: write ${flag}=${v ?? 'VALUE'} for a value that starts with "-" ${hint}`);
+      }
       const needsValue = /argument missing/.test(err.message);
       throw new UsageError(
         needsValue ? `${flag} needs a value ${hint}` : `${flag} does not take a value ${hint}`,

@@ -1,0 +1,96 @@
+import { readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKey } from '../src/index.js';
+import { ROOT, runCli, scratch } from './cli-helpers.js';
+
+describe('radiomark (no command), --help, --version', () => {
+  it('prints the overview and exits 2 without a command, 0 with --help', async () => {
+    const bare = await runCli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toMatch(/^Usage: radiomark COMMAND/);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['keygen', 'probe', 'detect', 'report']) expect(help.stdout).toContain(`  ${c} `);
+    expect(help.stdout).toMatch(/Exit status: 0/);
+    const v = await runCli(['--version']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(v.stdout).toBe(`radiomark ${pkg.version}\n`);
+    const sub = await runCli(['help', 'keygen']);
+    expect(sub.stdout).toMatch(/^Usage: radiomark keygen/);
+  });
+
+  it('suggests the command a typo meant', async () => {
+    const r = await runCli(['dectect']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('radiomark: unknown command "dectect"; did you mean detect? (see radiomark --help)\n');
+  });
+});
+
+describe('radiomark keygen', () => {
+  let s: ReturnType<typeof scratch>;
+  beforeAll(() => {
+    s = scratch();
+  });
+  afterAll(() => s.cleanup());
+
+  it('writes a 0600 key file binding the parameters and prints only the fingerprint', async () => {
+    const out = join(s.dir, 'key.json');
+    const r = await runCli(['keygen', '--out', out, '--gamma', '0.3', '--delta', '2.5', '--context-width', '3', '--tokenizer', 'o200k']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^[0-9a-f]{16}\n$/);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const text = readFileSync(out, 'utf8');
+    const key = parseKey(text, out);
+    expect(key.fingerprint).toBe(r.stdout.trim());
+    expect(key.params).toEqual({ gamma: 0.3, delta: 2.5, contextWidth: 3, tokenizer: 'o200k', vocabSize: 200019 });
+    const secret = (JSON.parse(text) as { secret: string }).secret;
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('binds a Hugging Face tokenizer.json by name and vocabulary size', async () => {
+    const out = join(s.dir, 'hf-key.json');
+    const r = await runCli(['keygen', '--out', out, '--tokenizer', 'test/fixtures/tokenizer/tiny-bpe/tokenizer.json']);
+    expect(r.code).toBe(0);
+    const key = parseKey(readFileSync(out, 'utf8'));
+    expect(key.params.tokenizer).toBe('hf:tiny-bpe');
+    expect(key.params.vocabSize).toBeGreaterThan(256);
+  });
+
+  it('refuses to overwrite without --force, and keeps 0600 with it', async () => {
+    const out = join(s.dir, 'existing.json');
+    writeFileSync(out, 'precious', { mode: 0o644 });
+    const r = await runCli(['keygen', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`radiomark keygen: ${out} already exists; pass --force to overwrite it (the old key will be lost)\n`);
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+    const f = await runCli(['keygen', '--out', out, '--force']);
+    expect(f.code).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(parseKey(readFileSync(out, 'utf8')).fingerprint).toBe(f.stdout.trim());
+  });
+
+  it('rejects bad parameters with the flag, the range and the value (exit 2, no stack)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--gamma', '1.5'], /--gamma must be a number in \(0, 1\), got "1\.5"/],
+      [['--context-width', '9'], /--context-width must be an integer in \[0, 8\], got "9"/],
+      [['--delta', 'x'], /--delta must be a number >= 0, got "x"/],
+      [['--tokenizer', 'gpt5'], /unknown tokenizer "gpt5"; expected one of o200k, cl100k, r50k, p50k/],
+      [['--tokenizer', 'r50k', '--vocab-size', '100'], /--vocab-size 100 is smaller than tokenizer r50k's 50257 ids/],
+      [['--gama', '0.3'], /unknown option --gama; did you mean --gamma\?/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(['keygen', '--out', join(s.dir, 'never.json'), ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const noOut = await runCli(['keygen']);
+    expect(noOut.stderr).toBe('radiomark keygen: --out FILE is required (see radiomark keygen --help)\n');
+    const dash = await runCli(['keygen', '--out', '-']);
+    expect(dash.stderr).toMatch(/would print the secret/);
+    expect(readdirSync(s.dir)).not.toContain('never.json');
+  });
+});

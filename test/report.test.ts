@@ -1,0 +1,101 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esc, renderReport } from '../src/cli/report-html.js';
+import { runCli, scratch } from './cli-helpers.js';
+import { hostileSample, openInChromium, shotPath, syntheticRun } from './report-helpers.js';
+
+describe('renderReport (string checks)', () => {
+  it('is one self-contained page: no script, no external URL, a CSP that forbids loading', () => {
+    const html = renderReport(syntheticRun(), hostileSample());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link|@import|url\(/i);
+    expect(html.match(/(?:src|href)=["']?(?:https?:)?\/\//gi) ?? []).toEqual([]);
+    // The only http URL allowed is the SVG namespace.
+    expect([...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0])).toEqual(Array(2).fill('http://www.w3.org/2000/svg'));
+  });
+
+  it('escapes every string from the inputs', () => {
+    const html = renderReport(syntheticRun(), hostileSample());
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    expect(html).toContain('outputs-&lt;b&gt;0&lt;/b&gt;.jsonl:1');
+    expect(html).not.toContain('<b>0</b>');
+    expect(esc(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+
+  it('says what the verdict and the p-value mean in plain words', () => {
+    const yes = renderReport(syntheticRun());
+    expect(yes).toContain('Watermark detected');
+    expect(yes).toMatch(/p-value: <span id="pvalue">2\.0 × 10⁻¹⁵<\/span>/);
+    expect(yes).toMatch(/about 1 time in 5\.0 × 10¹⁴/);
+    const no = renderReport(syntheticRun({ verdict: 'not-detected' }));
+    expect(no).toContain('No evidence of the watermark');
+    expect(no).toContain('This is not proof of innocence');
+    const multi = renderReport(syntheticRun({ keys: 3 }));
+    expect(multi).toContain('Holm-adjusted');
+    expect(multi).toMatch(/3 keys were tested/);
+  });
+
+  it('caps the per-document table and says where the rest is', () => {
+    const html = renderReport(syntheticRun());
+    expect((html.match(/<tr><td class="n">\d+<\/td><td>suspect/g) ?? []).length).toBe(100);
+    expect(html).toContain('The first 100 are shown; the JSON output (--json) has all 150.');
+  });
+});
+
+describe('the report in headless Chromium', () => {
+  let s: ReturnType<typeof scratch>;
+  beforeAll(() => {
+    s = scratch();
+  });
+  afterAll(() => s.cleanup());
+
+  it('renders with no console error or request; verdict, p-value, both plots and the sample are visible', async () => {
+    const file = join(s.dir, 'report.html');
+    writeFileSync(file, renderReport(syntheticRun(), hostileSample()));
+    const { page, log, close } = await openInChromium(file);
+    try {
+      expect(log.consoleErrors).toEqual([]);
+      expect(log.pageErrors).toEqual([]);
+      expect(log.requests).toEqual([]);
+      expect(await page.locator('script').count()).toBe(0);
+      expect(await page.locator('img').count()).toBe(0);
+      await expect.poll(() => page.locator('#verdict h2').innerText()).toBe('Watermark detected');
+      expect(await page.locator('#verdict h2').isVisible()).toBe(true);
+      expect(await page.locator('#pvalue').innerText()).toBe('2.0 × 10⁻¹⁵');
+      expect(await page.locator('#pvalue').isVisible()).toBe(true);
+      for (const id of ['#curve-plot', '#decoy-plot']) {
+        const box = await page.locator(id).boundingBox();
+        expect(box && box.width > 400 && box.height > 100, id).toBe(true);
+      }
+      expect(await page.locator('#curve-plot polyline').count()).toBeGreaterThan(0);
+      expect(await page.locator('#decoy-plot rect').count()).toBeGreaterThan(0);
+      const sample = await page.locator('#sample-text').innerText();
+      expect(sample).toContain('<script>alert(1)</script>');
+      expect(await page.locator('#sample-text .t-green').count()).toBeGreaterThan(0);
+      expect(await page.locator('#sample-text .t-red').count()).toBeGreaterThan(0);
+      await page.screenshot({ path: shotPath('report-synthetic.png'), fullPage: true });
+    } finally {
+      await close();
+    }
+  });
+
+  it('radiomark report re-renders a saved --json result', async () => {
+    const json = join(s.dir, 'result.json');
+    const html = join(s.dir, 'from-json.html');
+    writeFileSync(json, JSON.stringify(syntheticRun({ keys: 2 })));
+    const r = await runCli(['report', json, '--out', html]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote ${html}\n`);
+    const text = readFileSync(html, 'utf8');
+    expect(text).toContain('Holm-adjusted');
+    expect(text).toContain('No document to show.');
+    writeFileSync(json, '{"format":"something-else"}');
+    const bad = await runCli(['report', json, '--out', html]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/result\.json: field "format" must be "radiomark-detect" \(the output of radiomark detect --json\), got "something-else"/);
+  });
+});
