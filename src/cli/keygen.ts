@@ -119,9 +119,17 @@ export async function writeSecretFile(path: string, text: string, force: boolean
   try {
     if (force) await fsp.rename(tmp, path);
     else {
-      // link() fails if the target appeared meanwhile, unlike rename().
-      await fsp.link(tmp, path);
-      await fsp.unlink(tmp);
+      // link() fails if the target appeared meanwhile, unlike rename(); file systems without
+      // hard links get rename() after a last check.
+      try {
+        await fsp.link(tmp, path);
+        await fsp.unlink(tmp);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
+        if (await fsp.stat(path).then(() => true, () => false)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+        await fsp.rename(tmp, path);
+      }
     }
   } catch (e) {
     await fsp.unlink(tmp).catch(() => undefined);

@@ -41,7 +41,7 @@ export class Progress {
     private readonly stream: ProgressStream,
     readonly enabled: boolean,
     private readonly totalBytes: number | undefined,
-    private readonly intervalMs = 200,
+    private readonly intervalMs = stream.isTTY ? 200 : 2000,
   ) {}
 
   /** Redraws if the interval has passed. Cheap to call per document. */
