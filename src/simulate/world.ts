@@ -1,0 +1,177 @@
+/**
+ * The simulated world a run takes place in: the tokenizer, the teacher, the clean corpus and the
+ * prompt pools. Building the n-gram world (reading WordNet, tokenizing 2M tokens, counting) takes a
+ * few seconds, so worlds are memoized per process: the experiments reuse one teacher across many
+ * runs, and vary only what a run varies (key, rho, sampling).
+ */
+
+import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
+import { loadWordNetGlosses } from './corpus.js';
+import { NGramBuilder } from './ngram.js';
+import { createRandom, shuffleInPlace } from './random.js';
+import { createSyntheticTeacher, type SyntheticTeacher } from './synthetic.js';
+import { NGramTeacher, type Teacher } from './teacher.js';
+
+/** Which teacher a world holds. */
+export type TeacherKind = 'ngram' | 'synthetic';
+
+/** Options of {@link buildWorld}. */
+export interface WorldOptions {
+  /** `ngram` (WordNet glosses, o200k) or `synthetic`. */
+  readonly teacher: TeacherKind;
+  /** Order of the n-gram teacher (default 3). */
+  readonly teacherOrder?: number;
+  /** Seed of the corpus split and of the synthetic model (default `wordnet`). */
+  readonly corpusSeed?: string;
+  /** Prompt length in tokens (default 4 for the n-gram teacher, 8 for the synthetic one). */
+  readonly promptLength?: number;
+}
+
+/** A world. Prompt pools are o200k ids. */
+export interface World {
+  readonly key: string;
+  readonly tokenizer: Tokenizer;
+  readonly teacher: Teacher;
+  /** Set for the synthetic teacher. */
+  readonly synthetic: SyntheticTeacher | undefined;
+  /** Clean human text (whole glosses, end-of-text appended), in order; empty for the synthetic world. */
+  readonly cleanDocs: readonly Uint32Array[];
+  /** Token count of `cleanDocs` (end-of-text ids included). */
+  readonly cleanTokens: number;
+  /** Prompts for the teacher's distillation data (cycled when more are needed). */
+  readonly distillPrompts: readonly Uint32Array[];
+  /** Held-out prompts the suspect answers (disjoint from the distillation prompts). */
+  readonly heldOutPrompts: readonly Uint32Array[];
+  /** The glosses of the held-out prompts, as text (for the cross-tokenizer student). */
+  readonly heldOutText: readonly string[];
+  /** Facts about the world, for the output. */
+  readonly facts: Record<string, number | string>;
+  /** Milliseconds spent building it. */
+  readonly ms: number;
+}
+
+const cache = new Map<string, Promise<World>>();
+
+/**
+ * Builds (or returns the memoized) world.
+ *
+ * Corpus split of the n-gram world (glosses shuffled by `corpusSeed`): 80% teacher training text
+ * (also the clean text students may train on), 15% distillation prompts, 5% held-out prompts. A
+ * prompt is the first `promptLength` tokens of a gloss that has at least 4 more.
+ *
+ * @param options - see {@link WorldOptions}
+ * @returns the world
+ */
+export function buildWorld(options: WorldOptions): Promise<World> {
+  const order = options.teacherOrder ?? 3;
+  const corpusSeed = options.corpusSeed ?? 'wordnet';
+  const promptLength = options.promptLength ?? (options.teacher === 'ngram' ? 4 : 8);
+  const key = `${options.teacher}/${order}/${corpusSeed}/${promptLength}`;
+  let w = cache.get(key);
+  if (!w) {
+    w = options.teacher === 'ngram' ? ngramWorld(key, order, corpusSeed, promptLength) : syntheticWorld(key, corpusSeed, promptLength);
+    cache.set(key, w);
+  }
+  return w;
+}
+
+async function ngramWorld(key: string, order: number, corpusSeed: string, promptLength: number): Promise<World> {
+  const t0 = performance.now();
+  const tokenizer = await loadTokenizer('o200k');
+  const eot = tokenizer.endOfTextId!;
+  const glosses = loadWordNetGlosses();
+  shuffleInPlace(glosses, createRandom(`corpus/${corpusSeed}`));
+  const nTrain = Math.floor(glosses.length * 0.8);
+  const nDistill = Math.floor(glosses.length * 0.15);
+  const builder = new NGramBuilder({ order, vocabSize: tokenizer.vocabSize });
+  const cleanDocs: Uint32Array[] = [];
+  let cleanTokens = 0;
+  for (let i = 0; i < nTrain; i++) {
+    const ids = tokenizer.encode(glosses[i]!);
+    const doc = new Uint32Array(ids.length + 1);
+    doc.set(ids);
+    doc[ids.length] = eot;
+    builder.add(doc);
+    cleanDocs.push(doc);
+    cleanTokens += doc.length;
+  }
+  const model = builder.build();
+  const distillPrompts: Uint32Array[] = [];
+  const heldOutPrompts: Uint32Array[] = [];
+  const heldOutText: string[] = [];
+  for (let i = nTrain; i < glosses.length; i++) {
+    const ids = tokenizer.encode(glosses[i]!);
+    if (ids.length < promptLength + 4) continue;
+    const p = ids.slice(0, promptLength);
+    if (i < nTrain + nDistill) distillPrompts.push(p);
+    else {
+      heldOutPrompts.push(p);
+      heldOutText.push(glosses[i]!);
+    }
+  }
+  const teacher = new NGramTeacher(
+    model,
+    eot,
+    `${order}-gram Witten-Bell model of ${nTrain.toLocaleString('en-US')} WordNet 3.1 glosses (${cleanTokens.toLocaleString('en-US')} o200k tokens)`,
+  );
+  return {
+    key,
+    tokenizer,
+    teacher,
+    synthetic: undefined,
+    cleanDocs,
+    cleanTokens,
+    distillPrompts,
+    heldOutPrompts,
+    heldOutText,
+    facts: {
+      glosses: glosses.length,
+      teacherTrainingTokens: cleanTokens,
+      teacherTypes: model.types,
+      teacherContexts: model.contexts,
+      teacherNgrams: model.pairs,
+      distillPrompts: distillPrompts.length,
+      heldOutPrompts: heldOutPrompts.length,
+      promptLength,
+    },
+    ms: performance.now() - t0,
+  };
+}
+
+async function syntheticWorld(key: string, corpusSeed: string, promptLength: number): Promise<World> {
+  const t0 = performance.now();
+  const tokenizer = await loadTokenizer('o200k');
+  // o200k's ordinary ids are [0, 199998); the rest are special or unused.
+  let ordinary = tokenizer.vocabSize;
+  for (const id of tokenizer.specialTokenIds) ordinary = Math.min(ordinary, id);
+  const synthetic = createSyntheticTeacher({ vocabSize: tokenizer.vocabSize, ordinaryIds: Math.min(ordinary, 199_998), seed: corpusSeed });
+  const r = createRandom(`prompts/${corpusSeed}`);
+  const uniform = (): number => r.next();
+  const distillPrompts: Uint32Array[] = [];
+  const heldOutPrompts: Uint32Array[] = [];
+  for (let i = 0; i < 20_000; i++) distillPrompts.push(synthetic.prompt(promptLength, uniform));
+  for (let i = 0; i < 5_000; i++) heldOutPrompts.push(synthetic.prompt(promptLength, uniform));
+  return {
+    key,
+    tokenizer,
+    teacher: synthetic,
+    synthetic,
+    cleanDocs: [],
+    cleanTokens: 0,
+    distillPrompts,
+    heldOutPrompts,
+    heldOutText: heldOutPrompts.map((p) => tokenizer.decode(p)),
+    facts: { distillPrompts: distillPrompts.length, heldOutPrompts: heldOutPrompts.length, promptLength },
+    ms: performance.now() - t0,
+  };
+}
+
+/**
+ * Endless iteration over a pool, starting at `offset`.
+ * @param pool - the items
+ * @param offset - first index
+ */
+export function* cycle<T>(pool: readonly T[], offset = 0): Generator<T> {
+  if (pool.length === 0) return;
+  for (let i = offset; ; i++) yield pool[i % pool.length]!;
+}
