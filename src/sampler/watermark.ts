@@ -39,8 +39,8 @@ export interface Watermark {
    */
   isGreen(context: ArrayLike<number>, token: number): boolean;
   /**
-   * Adds `delta` in place (float32 arithmetic) to the logit of every green token after `context`,
-   * and returns the same array. Other entries are untouched; `-Infinity` stays `-Infinity`. No
+   * Adds `delta` in place to the logit of every green token after `context`, and returns the same
+   * array. The addition is float32 (`fround(l + fround(delta))`), as the array stores it. Other entries are untouched; `-Infinity` stays `-Infinity`. No
    * bias when `context` is shorter than `contextWidth`. No memory between calls: for
    * repeated-context masking use a {@link Watermark.session}.
    *
