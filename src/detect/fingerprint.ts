@@ -171,6 +171,14 @@ export class FingerprintSet {
     return fmix32((lo ^ Math.imul(hi, 0x9e3779b1) ^ this.salt) >>> 0) & this.mask;
   }
 
+  /**
+   * Loads the home slot of `(lo, hi)` and returns its high word (a prefetch: callers batch these
+   * independent loads before the dependent probes).
+   */
+  touch(lo: number, hi: number): number {
+    return this.table[2 * this.index(lo, hi) + 1]!;
+  }
+
   /** Whether `(lo, hi)` is present. */
   has(lo: number, hi: number): boolean {
     const t = this.table;
