@@ -2,7 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esc, renderReport } from '../src/cli/report-html.js';
+import { createWatermark, parseKey } from '../src/index.js';
+import { loadTokenizer } from '../src/tokenize/index.js';
 import { runCli, scratch } from './cli-helpers.js';
+import { toJsonl, writeCorpus } from './cli-fixtures.js';
 import { hostileSample, openInChromium, shotPath, syntheticRun } from './report-helpers.js';
 
 describe('renderReport (string checks)', () => {
@@ -97,5 +100,38 @@ describe('the report in headless Chromium', () => {
     const bad = await runCli(['report', json, '--out', html]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/result\.json: field "format" must be "radiomark-detect" \(the output of radiomark detect --json\), got "something-else"/);
+  });
+
+  it('a real detect run: keygen, watermarked corpus, detect --report, rendered in Chromium', async () => {
+    const key = join(s.dir, 'key.json');
+    expect((await runCli(['keygen', '--out', key, '--tokenizer', 'r50k'])).code).toBe(0);
+    const tok = await loadTokenizer('r50k');
+    const wm = createWatermark({ key: parseKey(readFileSync(key, 'utf8')) });
+    // A weak watermark (3 candidates, half the documents clean) so the curve climbs visibly.
+    const marked = writeCorpus(tok, wm, { docs: 60, words: 80, marked: true, seed: 11, candidates: 2 });
+    const clean = writeCorpus(tok, wm, { docs: 60, words: 80, marked: false, seed: 12 });
+    const mixed = marked.flatMap((d, i) => [d, clean[i]!]);
+    const input = join(s.dir, 'suspect.jsonl');
+    writeFileSync(input, toJsonl(mixed));
+    const report = join(s.dir, 'real.html');
+    const r = await runCli(['detect', '--key', key, '--decoys', '100', '--report', report, input]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`report: ${report}`);
+    const { page, log, close } = await openInChromium(report);
+    try {
+      expect(log.consoleErrors).toEqual([]);
+      expect(log.pageErrors).toEqual([]);
+      expect(log.requests).toEqual([]);
+      expect(await page.locator('#verdict h2').innerText()).toBe('Watermark detected');
+      expect(await page.locator('#pvalue').innerText()).toMatch(/^\d\.\d × 10⁻\S+$/);
+      expect(await page.locator('#decoy-plot rect').count()).toBeGreaterThan(0);
+      expect(await page.locator('#curve-plot polyline').count()).toBe(1);
+      expect(await page.locator('#doc-table tbody tr').count()).toBe(100);
+      const sample = await page.locator('#sample-text').innerText();
+      expect(sample.startsWith(mixed[0]!.text.slice(0, 40))).toBe(true);
+      await page.screenshot({ path: shotPath('report-detect.png'), fullPage: true });
+    } finally {
+      await close();
+    }
   });
 });

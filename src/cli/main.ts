@@ -69,9 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'keygen':
         return await (await import('./keygen.js')).keygen(rest, out);
       case 'detect':
-        // Wired once src/detect and src/stats build (see detect.ts).
-        err('radiomark detect: not available in this build yet\n');
-        return EXIT_USAGE;
+        return await (await import('./detect.js')).detect(rest, { out, err, stderr: process.stderr });
       case 'probe':
         return await (await import('./probe.js')).probe(rest, { out, err, stderr: process.stderr });
       case 'report':

@@ -243,9 +243,12 @@ function decoySection(k: KeyJson): string {
   }
   const vals = d.log10PValues.map((v) => -v);
   const real = -(k.log10PValue ?? 0);
-  const maxV = Math.max(...vals, real, 1);
+  const maxDecoyV = vals.length ? Math.max(...vals) : 0;
+  // When the real key is far beyond every decoy, keep the decoys readable and mark it off scale.
+  const offScale = real > Math.max(2 * maxDecoyV, 4);
+  const maxV = offScale ? Math.max(maxDecoyV * 1.15, 3) : Math.max(...vals, real, 1) * 1.04;
   const bins = 30;
-  const width = (maxV * 1.04) / bins;
+  const width = maxV / bins;
   const counts = new Array<number>(bins).fill(0);
   for (const v of vals) counts[Math.min(bins - 1, Math.floor(v / width))]!++;
   // Expected counts under the null: p uniform, so -log10 p is exponential with rate ln 10.
@@ -261,16 +264,18 @@ function decoySection(k: KeyJson): string {
     })
     .join('');
   const exp = expected.map((e, i) => `${sx(f, (i + 0.5) * width).toFixed(1)},${sy(f, e).toFixed(1)}`).join(' ');
-  const rx = sx(f, real).toFixed(1);
-  const maxDecoy = vals.length ? Math.max(...vals) : 0;
+  const rx = sx(f, offScale ? f.x1 : real).toFixed(1);
+  const maxDecoy = maxDecoyV;
+  const realMark = offScale
+    ? `<line x1="${rx}" x2="${rx}" y1="${f.t}" y2="${f.h - f.b}" stroke="#c4320a" stroke-width="2.5" stroke-dasharray="3 3"/><path d="M${+rx - 10} ${f.t + 24} l10 6 l-10 6 z" fill="#c4320a"/><text x="${(+rx - 14).toFixed(1)}" y="${f.t + 12}" text-anchor="end" style="fill:#c4320a">real key: ${esc(real.toFixed(2))} (far off this scale) →</text>`
+    : `<line x1="${rx}" x2="${rx}" y1="${f.t}" y2="${f.h - f.b}" stroke="#c4320a" stroke-width="2.5"/><text x="${(+rx - 6).toFixed(1)}" y="${f.t + 12}" text-anchor="end" style="fill:#c4320a">real key: ${esc(real.toFixed(2))}</text>`;
   return `<section id="decoys"><h2>Decoy keys: what “no watermark” looks like on this data</h2>
 <figure><svg id="decoy-plot" role="img" aria-label="decoy null distribution" viewBox="0 0 ${f.w} ${f.h}" width="100%" xmlns="http://www.w3.org/2000/svg">
 ${axes(f, '−log₁₀ p-value', 'decoy keys')}
 ${bars}
 <polyline points="${exp}" fill="none" stroke="#52606d" stroke-dasharray="4 3"/>
-<line x1="${rx}" x2="${rx}" y1="${f.t}" y2="${f.h - f.b}" stroke="#c4320a" stroke-width="2.5"/>
-<text x="${(+rx - 6).toFixed(1)}" y="${f.t + 12}" text-anchor="end" style="fill:#c4320a">real key: ${esc(real.toFixed(2))}</text>
-</svg><figcaption>${int(d.count)} decoy keys scored the same positions (bars; dashed: what chance predicts). The red line is the real key. The real key ranks p = ${esc(pValue(Math.log10(d.rankPValue)))} among them (the smallest possible with ${int(d.count)} decoys is ${esc(pValue(Math.log10(1 / (d.count + 1))))}); the largest decoy reached ${esc(maxDecoy.toFixed(2))}. The decoys' p-values ${d.uniform ? 'look uniform, as they should' : '<strong>are not uniform: suspect a pipeline problem (tokenizer, vocabulary) rather than evidence</strong>'} (KS test p = ${esc(pValue(Math.log10(Math.max(d.ks.pValue, 1e-300))))}).</figcaption></figure></section>`;
+${realMark}
+</svg><figcaption>${int(d.count)} decoy keys scored the same positions (bars; dashed: what chance predicts). The red line is the real key${offScale ? ', far to the right of every decoy (the axis is cut to show the decoys)' : ''}. The real key ranks p = ${esc(pValue(Math.log10(d.rankPValue)))} among them (the smallest possible with ${int(d.count)} decoys is ${esc(pValue(Math.log10(1 / (d.count + 1))))}); the largest decoy reached ${esc(maxDecoy.toFixed(2))}. The decoys' p-values ${d.uniform ? 'look uniform, as they should' : '<strong>are not uniform: suspect a pipeline problem (tokenizer, vocabulary) rather than evidence</strong>'} (KS test p = ${esc(pValue(Math.log10(Math.max(d.ks.pValue, 1e-300))))}).</figcaption></figure></section>`;
 }
 
 function countsSection(run: DetectJson, k: KeyJson | undefined): string {

@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWatermark, parseKey } from '../src/index.js';
+import { loadTokenizer } from '../src/tokenize/index.js';
+import type { DetectJson } from '../src/cli/model.js';
+import { runCli, scratch } from './cli-helpers.js';
+import { toJsonl, toTokensJsonl, writeCorpus, type Doc } from './cli-fixtures.js';
+
+/**
+ * End to end: keygen -> a watermarked and a clean corpus (generated from the key with the public
+ * scheme API) -> the built `radiomark detect` on JSONL, text files, directories, stdin and
+ * pre-tokenized input, with a bundled (r50k, o200k) and a Hugging Face tokenizer.
+ */
+
+let s: ReturnType<typeof scratch>;
+const f = (name: string): string => join(s.dir, name);
+let secrets: string[] = [];
+const outputs: string[] = [];
+
+async function detect(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string; json?: DetectJson }> {
+  const r = await runCli(['detect', ...args], input === undefined ? {} : { input });
+  outputs.push(r.stdout, r.stderr);
+  const json = args.includes('--json') && r.code !== 2 ? (JSON.parse(r.stdout) as DetectJson) : undefined;
+  return { ...r, json };
+}
+
+async function keygen(name: string, args: string[]): Promise<string> {
+  const r = await runCli(['keygen', '--out', f(name), ...args]);
+  expect(r.code, r.stderr).toBe(0);
+  outputs.push(r.stdout, r.stderr);
+  secrets.push((JSON.parse(readFileSync(f(name), 'utf8')) as { secret: string }).secret);
+  return r.stdout.trim();
+}
+
+async function corpus(keyFile: string, spec: string, opts: { docs: number; words: number; marked: boolean; seed: number }): Promise<Doc[]> {
+  const tok = await loadTokenizer(spec);
+  const wm = createWatermark({ key: parseKey(readFileSync(f(keyFile), 'utf8')) });
+  return writeCorpus(tok, wm, opts);
+}
+
+const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+beforeAll(async () => {
+  s = scratch();
+  secrets = [];
+  await keygen('key.json', ['--tokenizer', 'r50k']);
+  const marked = await corpus('key.json', 'r50k', { docs: 30, words: 50, marked: true, seed: 1 });
+  const clean = await corpus('key.json', 'r50k', { docs: 30, words: 50, marked: false, seed: 2 });
+  writeFileSync(f('marked.jsonl'), toJsonl(marked));
+  writeFileSync(f('clean.jsonl'), toJsonl(clean));
+  writeFileSync(f('marked-tokens.jsonl'), toTokensJsonl(marked));
+  mkdirSync(f('texts/sub'), { recursive: true });
+  marked.slice(0, 10).forEach((d, i) => writeFileSync(f(`texts/${i < 5 ? '' : 'sub/'}doc${i}.txt`), d.text));
+}, 60_000);
+
+afterAll(() => s.cleanup());
+
+describe('radiomark detect: verdicts', () => {
+  it('detects the watermark in watermarked JSONL and prints a readable summary', async () => {
+    const r = await detect(['--key', f('key.json'), f('marked.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/read 1 input .* 30 documents, \d[\d,]* tokens in/);
+    expect(r.stdout).toMatch(/green +[\d,]+ = \d+\.\d\d% \(chance: 25\.00%\)/);
+    expect(r.stdout).toMatch(/VERDICT: watermark DETECTED \(p [\d.]+e-\d+ <= alpha 1e-6\)/);
+    const fail = await detect(['--key', f('key.json'), '--fail-on', 'detect', f('marked.jsonl')]);
+    expect(fail.code).toBe(1);
+  });
+
+  it('finds no watermark in clean text (exit 0, also with --fail-on detect)', async () => {
+    const r = await detect(['--key', f('key.json'), '--fail-on', 'detect', f('clean.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/VERDICT: not detected/);
+  });
+
+  it('--json prints one object with every figure, the input hashes and the tool version', async () => {
+    const r = await detect(['--key', f('key.json'), '--json', '--decoys', '20', f('marked.jsonl'), f('clean.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const j = r.json!;
+    expect(j).toMatchObject({ format: 'radiomark-detect', version: 1, tool: { name: 'radiomark' }, verdict: 'detected', documents: 60, correction: 'none' });
+    expect(j.inputs.map((i) => [i.path, i.sha256, i.documents, i.format])).toEqual([
+      [f('marked.jsonl'), sha(f('marked.jsonl')), 30, 'jsonl'],
+      [f('clean.jsonl'), sha(f('clean.jsonl')), 30, 'jsonl'],
+    ]);
+    const k = j.keys[0]!;
+    const key = parseKey(readFileSync(f('key.json'), 'utf8'));
+    expect(k.fingerprint).toBe(key.fingerprint);
+    for (const field of ['scored', 'green', 'greenFraction', 'greenProbability', 'z', 'pValue', 'log10PValue', 'adjustedLog10PValue'] as const) {
+      expect(typeof k[field], field).toBe('number');
+    }
+    expect(k.green).toBeLessThanOrEqual(k.scored);
+    expect(k.skipped).toHaveProperty('duplicate');
+    expect(k.skipped).toHaveProperty('noWindow');
+    expect(k.decoys!.count).toBe(20);
+    expect(k.decoys!.log10PValues).toHaveLength(20);
+    expect(k.curve.length).toBeGreaterThan(10);
+    expect(k.curve[k.curve.length - 1]!.log10PValue).toBeCloseTo(k.log10PValue!, 6);
+    expect(k.perDocument).toHaveLength(60);
+    expect(k.perDocument[31]!.where).toBe(`${f('clean.jsonl')}:2`);
+    expect(j.badLines).toEqual({ total: 0, byReason: {}, examples: [] });
+  });
+});
+
+describe('radiomark detect: inputs and tokenizers', () => {
+  it('reads a directory of text files (one document per file) and stdin', async () => {
+    const dir = await detect(['--key', f('key.json'), '--json', f('texts')]);
+    expect(dir.code).toBe(0);
+    expect(dir.json!.documents).toBe(10);
+    expect(dir.json!.inputs.every((i) => i.format === 'text')).toBe(true);
+    expect(dir.json!.inputs.map((i) => i.path.slice(f('texts').length + 1))).toEqual(['doc0.txt', 'doc1.txt', 'doc2.txt', 'doc3.txt', 'doc4.txt', 'sub/doc5.txt', 'sub/doc6.txt', 'sub/doc7.txt', 'sub/doc8.txt', 'sub/doc9.txt']);
+    const stdin = await detect(['--key', f('key.json'), '--json', '-'], readFileSync(f('marked.jsonl'), 'utf8'));
+    expect(stdin.code).toBe(0);
+    expect(stdin.json!.inputs[0]).toMatchObject({ path: '-', format: 'jsonl', documents: 30, sha256: sha(f('marked.jsonl')) });
+  });
+
+  it('pre-tokenized input (--tokens) gives the same counts as the text it came from', async () => {
+    const text = await detect(['--key', f('key.json'), '--json', f('marked.jsonl')]);
+    const toks = await detect(['--key', f('key.json'), '--json', '--tokens', f('marked-tokens.jsonl')]);
+    expect(toks.code).toBe(0);
+    const a = text.json!.keys[0]!;
+    const b = toks.json!.keys[0]!;
+    expect([b.scored, b.green, b.skipped]).toEqual([a.scored, a.green, a.skipped]);
+    expect(toks.json!.config.input).toBe('tokens');
+  });
+
+  it('works with o200k and with a Hugging Face tokenizer.json', async () => {
+    await keygen('o200k-key.json', ['--tokenizer', 'o200k']);
+    writeFileSync(f('o200k.jsonl'), toJsonl(await corpus('o200k-key.json', 'o200k', { docs: 20, words: 40, marked: true, seed: 3 })));
+    const o = await detect(['--key', f('o200k-key.json'), '--json', f('o200k.jsonl')]);
+    expect(o.code).toBe(0);
+    expect(o.json!.verdict).toBe('detected');
+    expect(o.json!.config.tokenizer).toBe('o200k');
+
+    const hf = 'test/fixtures/tokenizer/tiny-bpe/tokenizer.json';
+    await keygen('hf-key.json', ['--tokenizer', hf]);
+    writeFileSync(f('hf.jsonl'), toJsonl(await corpus('hf-key.json', hf, { docs: 20, words: 60, marked: true, seed: 4 })));
+    const missing = await detect(['--key', f('hf-key.json'), f('hf.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/binds the Hugging Face tokenizer hf:tiny-bpe: pass --tokenizer PATH to its tokenizer\.json/);
+    const h = await detect(['--key', f('hf-key.json'), '--tokenizer', hf, '--json', f('hf.jsonl')]);
+    expect(h.code).toBe(0);
+    expect(h.json!.verdict).toBe('detected');
+    expect(h.json!.config.tokenizer).toBe('hf:tiny-bpe');
+  });
+
+  it('tests several keys with Holm-adjusted p-values', async () => {
+    await keygen('other-key.json', ['--tokenizer', 'r50k']);
+    const r = await detect(['--key', f('other-key.json'), '--key', f('key.json'), '--json', f('marked.jsonl')]);
+    expect(r.code).toBe(0);
+    const j = r.json!;
+    expect(j.correction).toBe('holm');
+    expect(j.keys).toHaveLength(2);
+    expect(j.keys[0]!.verdict).toBe('not-detected');
+    expect(j.keys[1]!.verdict).toBe('detected');
+    expect(j.keys[1]!.adjustedLog10PValue!).toBeGreaterThanOrEqual(j.keys[1]!.log10PValue!);
+    expect(j.verdict).toBe('detected');
+    const human = await detect(['--key', f('other-key.json'), '--key', f('key.json'), f('marked.jsonl')]);
+    expect(human.stdout).toMatch(/Holm +\S+ over 2 keys/);
+  });
+});
+
+describe('radiomark detect: bad input', () => {
+  it('names the file and line of malformed JSONL; --skip-bad-lines counts and continues', async () => {
+    const good = readFileSync(f('marked.jsonl'), 'utf8').split('\n').filter(Boolean);
+    writeFileSync(f('broken.jsonl'), [good[0], '{"text": "unterminated', good[1], '{"prompt":"p"}', '{"text": 5}', good[2]].join('\n') + '\n');
+    const r = await detect(['--key', f('key.json'), f('broken.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^radiomark detect: ${escapeRe(f('broken.jsonl'))}:2: not valid JSON: .*\\(pass --skip-bad-lines to count such lines and continue\\)\\n$`));
+    const skip = await detect(['--key', f('key.json'), '--skip-bad-lines', '--json', f('broken.jsonl')]);
+    expect(skip.code).toBe(0);
+    expect(skip.json!.documents).toBe(3);
+    expect(skip.json!.badLines.total).toBe(3);
+    expect(skip.json!.badLines.byReason).toEqual({ invalidJson: 1, missingField: 1, wrongType: 1 });
+    expect(skip.json!.badLines.examples.map((e) => e.where)).toEqual([2, 4, 5].map((n) => `${f('broken.jsonl')}:${n}`));
+    expect(skip.json!.inputs[0]!.badLines).toBe(3);
+    const human = await detect(['--key', f('key.json'), '--skip-bad-lines', f('broken.jsonl')]);
+    expect(human.stdout).toMatch(/skipped 3 bad line\(s\): invalidJson 1, missingField 1, wrongType 1/);
+  });
+
+  it('refuses a missing field, non-UTF-8 bytes, an empty file and an empty directory, naming them', async () => {
+    writeFileSync(f('nofield.jsonl'), '{"completion":"a b c"}\n');
+    const a = await detect(['--key', f('key.json'), f('nofield.jsonl')]);
+    expect(a.stderr).toMatch(/nofield\.jsonl:1: field "text" is missing \(the line has "completion"; choose another with --field\)/);
+    const a2 = await detect(['--key', f('key.json'), '--field', 'completion', '--json', f('nofield.jsonl')]);
+    expect(a2.code).toBe(0);
+    writeFileSync(f('latin1.jsonl'), Buffer.concat([Buffer.from('{"text":"ok"}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]));
+    const b = await detect(['--key', f('key.json'), f('latin1.jsonl')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/latin1\.jsonl:2: not valid UTF-8 \(byte 0xe9 at byte 13 of the line\)/);
+    writeFileSync(f('empty.jsonl'), '');
+    const c = await detect(['--key', f('key.json'), f('empty.jsonl')]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/empty\.jsonl: empty file \(0 bytes\)/);
+    mkdirSync(f('nothing/.cache'), { recursive: true });
+    const d = await detect(['--key', f('key.json'), f('nothing')]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/nothing: directory has no readable files/);
+    const e = await detect(['--key', f('key.json'), f('nope.jsonl')]);
+    expect(e.stderr).toMatch(/nope\.jsonl: no such file or directory/);
+    for (const r of [a, b, c, d, e]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('refuses a key made for another tokenizer or vocabulary size, saying which', async () => {
+    const wrongTok = await detect(['--key', f('key.json'), '--tokenizer', 'cl100k', f('marked.jsonl')]);
+    expect(wrongTok.code).toBe(2);
+    expect(wrongTok.stderr).toMatch(/key file .*key\.json was made for tokenizer r50k, but --tokenizer cl100k: refusing, the green lists would not line up/);
+    await keygen('vocab-key.json', ['--vocab-size', '100277']);
+    const wrongVocab = await detect(['--key', f('vocab-key.json'), '--tokenizer', 'r50k', f('marked.jsonl')]);
+    expect(wrongVocab.code).toBe(2);
+    expect(wrongVocab.stderr).toMatch(/vocab-key\.json binds vocabulary size 100277, but tokenizer r50k has 50257 ids: this key was made for another tokenizer or model; refusing/);
+    const noTok = await detect(['--key', f('vocab-key.json'), f('marked.jsonl')]);
+    expect(noTok.stderr).toMatch(/binds no tokenizer: pass --tokenizer/);
+  });
+
+  it('warns about a key file other users can read', async () => {
+    writeFileSync(f('open-key.json'), readFileSync(f('key.json')));
+    chmodSync(f('open-key.json'), 0o644);
+    const r = await detect(['--key', f('open-key.json'), f('clean.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`warning: key file ${f('open-key.json')} is readable by every user (mode 0644); run: chmod 600 ${f('open-key.json')}\n`);
+  });
+
+  it('usage errors exit 2 with a hint', async () => {
+    const cases: [string[], RegExp][] = [
+      [[f('marked.jsonl')], /--key FILE is required/],
+      [['--key', f('key.json')], /no input: give FILE\.\.\., a directory, or - for stdin/],
+      [['--key', f('key.json'), '--fail-on', 'maybe', f('marked.jsonl')], /--fail-on must be one of detect, got "maybe"/],
+      [['--key', f('key.json'), '--decoys', '-3', f('marked.jsonl')], /--decoys -3 is ambiguous/],
+      [['--key', f('key.json'), '--alpha', '2', f('marked.jsonl')], /--alpha must be a number in \(0, 1\), got "2"/],
+      [['--key', f('key.json'), '--tokens', '--format', 'text', f('marked.jsonl')], /--tokens reads JSONL/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await detect(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(re);
+    }
+  });
+});
+
+describe('radiomark detect: the secret stays secret', () => {
+  it('never prints a key secret in stdout, stderr, --json or the report', async () => {
+    const report = f('secret-check.html');
+    const r = await detect(['--key', f('key.json'), '--key', f('other-key.json'), '--json', '--decoys', '5', '--report', report, '--debug', f('marked.jsonl')]);
+    expect(r.code).toBe(0);
+    const corpus = [...outputs, readFileSync(report, 'utf8')].join('\n');
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    for (const secret of secrets) {
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect(corpus).not.toContain(secret);
+      expect(corpus.toLowerCase()).not.toContain(secret.slice(0, 16));
+    }
+  });
+});
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
