@@ -8,6 +8,7 @@ export const entries = {
   index: 'src/index.ts',
   'key/index': 'src/key/index.ts',
   'scheme/index': 'src/scheme/index.ts',
+  'stats/index': 'src/stats/index.ts',
   'testing/index': 'src/testing/index.ts',
   'cli/main': 'src/cli/main.ts',
   'tokenize/index': 'src/tokenize/index.ts',
