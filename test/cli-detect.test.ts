@@ -62,7 +62,7 @@ describe('radiomark detect: verdicts', () => {
     const r = await detect(['--key', f('key.json'), f('marked.jsonl')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/read 1 input .* 30 documents, \d[\d,]* tokens in/);
+    expect(r.stdout).toMatch(/read 1 input \(.*\), 30 documents, \d[\d,]* tokens in/);
     expect(r.stdout).toMatch(/green +[\d,]+ = \d+\.\d\d% \(chance: 25\.00%\)/);
     expect(r.stdout).toMatch(/VERDICT: watermark DETECTED \(p [\d.]+e-\d+ <= alpha 1e-6\)/);
     const fail = await detect(['--key', f('key.json'), '--fail-on', 'detect', f('marked.jsonl')]);
@@ -159,6 +159,51 @@ describe('radiomark detect: inputs and tokenizers', () => {
     expect(j.verdict).toBe('detected');
     const human = await detect(['--key', f('other-key.json'), '--key', f('key.json'), f('marked.jsonl')]);
     expect(human.stdout).toMatch(/Holm +\S+ over 2 keys/);
+  });
+});
+
+describe('radiomark detect: options that map onto the detector', () => {
+  it('--filter keeps only contexts found in the reference data, and hashes the reference', async () => {
+    const self = await detect(['--key', f('key.json'), '--json', '--filter', f('marked.jsonl'), f('marked.jsonl')]);
+    expect(self.code).toBe(0);
+    const k = self.json!.keys[0]!;
+    expect(k.skipped.filtered).toBe(0);
+    expect(self.json!.config.filter).toEqual({ path: f('marked.jsonl'), sha256: sha(f('marked.jsonl')), sequences: 30 });
+    const other = await detect(['--key', f('key.json'), '--json', '--filter', f('clean.jsonl'), f('marked.jsonl')]);
+    expect(other.json!.keys[0]!.skipped.filtered).toBeGreaterThan(k.scored / 2);
+  });
+
+  it('--budget stops at exactly N scored positions; --no-prompt-exclusion scores prompt contexts', async () => {
+    const b = await detect(['--key', f('key.json'), '--json', '--budget', '100', f('marked.jsonl')]);
+    expect(b.json!.keys[0]!.scored).toBe(100);
+    expect(b.json!.keys[0]!.budget).toEqual({ limit: 100, reached: true });
+    expect(b.json!.config.budget).toBe(100);
+    const on = await detect(['--key', f('key.json'), '--json', f('marked.jsonl')]);
+    const off = await detect(['--key', f('key.json'), '--json', '--no-prompt-exclusion', f('marked.jsonl')]);
+    expect(on.json!.promptTokens).toBeGreaterThan(0);
+    expect(off.json!.keys[0]!.skipped.promptWindow).toBe(0);
+    expect(off.json!.config).toMatchObject({ promptExclusion: false, promptField: null });
+    expect(off.json!.keys[0]!.scored).toBe(on.json!.keys[0]!.scored + on.json!.keys[0]!.skipped.promptWindow);
+  });
+
+  it('--window reports the best window of each document', async () => {
+    const r = await detect(['--key', f('key.json'), '--json', '--window', '20', f('texts')]);
+    const w = r.json!.keys[0]!.windows!;
+    expect(w).toHaveLength(10);
+    expect(w[0]).toMatchObject({ where: f('texts/doc0.txt'), windowSize: 20 });
+    expect(w[0]!.windows).toBeGreaterThanOrEqual(2);
+    expect(w[0]!.min!.scored).toBe(20);
+    const human = await detect(['--key', f('key.json'), '--window', '20', f('texts')]);
+    expect(human.stdout).toMatch(/windows +best window of 20: .*doc\d\.txt tokens \d+-\d+, corrected p \S+/);
+  });
+
+  it('--progress draws on stderr only; stdout stays one JSON object', async () => {
+    const r = await detect(['--key', f('key.json'), '--json', '--progress', f('marked.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/100% \S+\/\S+ kB  30 docs  \S+ tok  .* tok\/s/);
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
+    const quiet = await detect(['--key', f('key.json'), '--json', f('marked.jsonl')]);
+    expect(quiet.stderr).toBe('');
   });
 });
 

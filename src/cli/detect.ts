@@ -441,6 +441,7 @@ async function score(opts: Options, sources: InputSource[], bad: BadLines, filte
         }
       });
     }
+    progress.tick({ bytes, documents, tokens });
     if (!sample || (sample.tokens.length < SAMPLE_GOOD && completion.length > sample.tokens.length)) {
       sample = { where: d.where, tokens: completion.slice(0, SAMPLE_TOKENS), total: completion.length };
     }
@@ -474,6 +475,7 @@ async function score(opts: Options, sources: InputSource[], bad: BadLines, filte
       badLines: bad.total - badBefore,
     });
   }
+  progress.tick({ bytes, documents, tokens });
   if (documents === 0) {
     throw new CliError(bad.total ? `no document could be read (${int(bad.total)} bad line${bad.total === 1 ? '' : 's'} skipped)` : 'the inputs hold no document');
   }
@@ -579,12 +581,16 @@ function buildSample(c: SampleCandidate, tok: Tokenizer, key: SecretKey, vocabSi
   return { where: c.where, tokens: out, omitted: c.total - n };
 }
 
+function plural(n: number, word: string): string {
+  return `${int(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** The terminal summary of a run. */
 export function summary(r: DetectJson, reportPath: string | undefined): string {
   const L: string[] = [];
   const bytes = r.inputs.reduce((a, i) => a + i.bytes, 0);
   L.push(
-    `radiomark ${r.tool.version}: read ${int(r.inputs.length)} input${r.inputs.length === 1 ? '' : 's'} (${bytesStr(bytes)}), ${int(r.documents)} documents, ${int(r.tokens)} tokens in ${seconds(r.timing.seconds)}`,
+    `radiomark ${r.tool.version}: read ${plural(r.inputs.length, 'input')} (${bytesStr(bytes)}), ${plural(r.documents, 'document')}, ${plural(r.tokens, 'token')} in ${seconds(r.timing.seconds)}`,
   );
   if (r.badLines.total) {
     L.push(`skipped ${int(r.badLines.total)} bad line(s): ${Object.entries(r.badLines.byReason).map(([k, v]) => `${k} ${v}`).join(', ')} (first: ${r.badLines.examples[0]?.where})`);

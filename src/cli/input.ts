@@ -307,7 +307,7 @@ export async function readSource(
 
 function openSource(s: InputSource): ByteSource {
   if (s.path === '-') return process.stdin;
-  return createReadStream(s.path, { highWaterMark: 1 << 20 });
+  return createReadStream(s.path, { highWaterMark: 1 << 18 }); // 256 KiB: smooth progress, no measurable cost
 }
 
 /** The format implied by a file name, or undefined when the content must decide. */

@@ -28,8 +28,10 @@ export function progressEnabled(stream: ProgressStream, force: boolean | undefin
  */
 export class Progress {
   private readonly start = performance.now();
-  private last = 0;
+  private last = -Infinity;
   private drawn = false;
+  private counts: ProgressCounts | undefined;
+  private label = '';
 
   /**
    * @param stream - where to draw (stderr)
@@ -47,15 +49,20 @@ export class Progress {
   /** Redraws if the interval has passed. Cheap to call per document. */
   tick(c: ProgressCounts, label = ''): void {
     if (!this.enabled) return;
+    this.counts = c;
+    this.label = label;
     const now = performance.now();
     if (now - this.last < this.intervalMs) return;
     this.last = now;
     this.draw(c, label, now);
   }
 
-  /** Erases the progress line. */
+  /** Erases the progress line on a terminal; elsewhere (forced with --progress) writes the final counts. */
   done(): void {
-    if (this.enabled && this.drawn) this.stream.write(this.stream.isTTY ? '\r\x1b[2K' : '\n');
+    if (!this.enabled) return;
+    if (this.stream.isTTY) {
+      if (this.drawn) this.stream.write('\r\x1b[2K');
+    } else if (this.counts) this.draw(this.counts, this.label, performance.now());
     this.drawn = false;
   }
 
@@ -64,16 +71,19 @@ export class Progress {
     const parts: string[] = [];
     if (this.totalBytes) {
       const frac = Math.min(c.bytes / this.totalBytes, 1);
-      parts.push(`${(frac * 100).toFixed(0).padStart(3)}%`, `${bytesStr(c.bytes)}/${bytesStr(this.totalBytes)}`);
+      const done = bytesStr(c.bytes);
+      const total = bytesStr(this.totalBytes);
+      const sameUnit = done.split(' ')[1] === total.split(' ')[1];
+      parts.push(`${(frac * 100).toFixed(0).padStart(3)}% ${sameUnit ? done.split(' ')[0] : done}/${total}`);
     } else parts.push(bytesStr(c.bytes));
-    parts.push(`${c.documents.toLocaleString('en-US')} docs`, `${count(c.tokens)} tokens`);
+    parts.push(`${c.documents.toLocaleString('en-US')} docs`, `${count(c.tokens)} tok`);
     parts.push(`${bytesStr(c.bytes / secs)}/s`, `${count(c.tokens / secs)} tok/s`);
     if (this.totalBytes && c.bytes > 0 && c.bytes < this.totalBytes) {
       parts.push(`ETA ${clock(((this.totalBytes - c.bytes) * secs) / c.bytes)}`);
     }
     let line = (label ? `${label}  ` : '') + parts.join('  ');
-    const width = this.stream.columns ?? 100;
-    if (line.length > width - 1) line = line.slice(0, width - 1);
+    const width = this.stream.columns || 100; // 0 when the terminal does not say
+    if (width >= 20 && line.length > width - 1) line = line.slice(0, width - 1);
     this.stream.write(this.stream.isTTY ? `\r\x1b[2K${line}` : `${line}\n`);
     this.drawn = true;
   }
