@@ -92,6 +92,26 @@ describe('NGramModel (interpolated Witten-Bell)', () => {
     });
   }
 
+  it('with a truncated base (baseTypes) is still normalised, and logits and sampling agree with prob', () => {
+    const b = new NGramBuilder({ order: 3, vocabSize: 40 });
+    const r = createRandom('toy');
+    for (let s = 0; s < 300; s++) b.add(Array.from({ length: 3 + r.int(20) }, (_, i) => r.int(i % 3 === 0 ? 10 : 38)));
+    const m = b.build({ baseTypes: 5 });
+    expect(m.baseTokens().length).toBe(5);
+    const out = new Float32Array(40);
+    for (const c of [[], [3], [3, 4], [39, 39]]) {
+      let s = 0;
+      for (let x = 0; x < 40; x++) s += m.prob(c, x);
+      expect(s).toBeCloseTo(1, 12);
+      const p = softmax(m.logits(c, out));
+      for (let x = 0; x < 40; x++) expect(Math.abs(p[x]! - m.prob(c, x))).toBeLessThan(1e-6);
+      const counts = new Float64Array(40);
+      for (let i = 0; i < 20000; i++) counts[m.sample(c, r)]++;
+      for (let x = 0; x < 40; x++) if (m.prob(c, x) === 0) expect(counts[x]).toBe(0);
+    }
+    expect(m.prob([], 39)).toBe(0);
+  });
+
   it('gives unseen types probability 0 and -Infinity logits (a closed vocabulary)', () => {
     const b = new NGramBuilder({ order: 2, vocabSize: 10 });
     b.add([1, 2, 1, 2, 3]);

@@ -8,11 +8,13 @@
  *     P(x | h) = (c(h, x) + T(h) · P(x | h')) / (c(h) + T(h)),
  *
  * where `h'` drops the oldest token of `h`, down to the empty context, whose distribution is add-one
- * over the token types seen in training: `P(x) = (c(x) + 1) / (N + T)`. Every level sums to one,
- * so the model is a proper distribution over the seen types (a closed vocabulary: a type never seen
- * as a prediction has probability 0, which is what lets a teacher leave the rest of a 200k
- * vocabulary at -Infinity). Sequences start with `order - 1` copies of a begin-of-sequence id
- * equal to `vocabSize` (outside every tokenizer's range; internal to the model).
+ * over a base set of token types: `P(x) = (c(x) + 1) / Σ_{y in base} (c(y) + 1)`. The base set is
+ * every type seen in training, or (option `baseTypes`) only the most frequent ones. Every level
+ * sums to one, so the model is a proper distribution over the base types plus the followers of
+ * its matched contexts (a closed vocabulary: anything else has probability 0, which is what lets a
+ * teacher leave the rest of a 200k vocabulary at -Infinity). Sequences start with one
+ * begin-of-sequence id equal to `vocabSize` (outside every tokenizer's range; internal to the
+ * model).
  *
  * Storage: a trie of reversed contexts (node = context read backwards from the predicted
  * position), two open-addressing hash tables over (node, id) pairs in typed arrays, and a
@@ -203,9 +205,15 @@ export class NGramBuilder {
 
   /**
    * Freezes the counts into a model. The builder cannot be used afterwards.
+   * @param options - `baseTypes`: keep only this many most frequent types (ties: lower id) in the
+   *   empty-context distribution (default: all seen types)
    * @returns the model
    */
-  build(): NGramModel {
+  build(options: { baseTypes?: number } = {}): NGramModel {
+    const baseTypes = options.baseTypes;
+    if (baseTypes !== undefined && (!Number.isInteger(baseTypes) || baseTypes < 1)) {
+      throw new RangeError(`NGramBuilder.build: "baseTypes" must be a positive integer, got ${baseTypes}`);
+    }
     if (this.built) throw new Error('NGramBuilder.build: already built');
     this.built = true;
     const nodes = this.nodes;
@@ -239,7 +247,26 @@ export class NGramBuilder {
       total[n] = acc;
     }
     this.entries.remap((_a, _b, e) => position[e]!);
-    return new NGramModel(this.order, this.vocabSize, this.children, this.entries, start, tok, cum, total, this.tokens);
+    // The base distribution: add-one over the kept types.
+    const rootN = start[1]! - start[0]!;
+    const byCount = Array.from({ length: rootN }, (_, k) => k).sort((a, b) => {
+      const ca = cum[a]! - (a > 0 ? cum[a - 1]! : 0);
+      const cb = cum[b]! - (b > 0 ? cum[b - 1]! : 0);
+      return cb - ca || tok[a]! - tok[b]!;
+    });
+    const kept = byCount.slice(0, Math.min(rootN, baseTypes ?? rootN)).sort((a, b) => tok[a]! - tok[b]!);
+    const baseIds = new Int32Array(kept.length);
+    const baseCum = new Float64Array(kept.length);
+    let z = 0;
+    for (let k = 0; k < kept.length; k++) {
+      const e = kept[k]!;
+      baseIds[k] = tok[e]!;
+      z += cum[e]! - (e > 0 ? cum[e - 1]! : 0) + 1;
+      baseCum[k] = z;
+    }
+    const baseProb = new Float64Array(this.vocabSize);
+    for (let k = 0; k < kept.length; k++) baseProb[baseIds[k]!] = (baseCum[k]! - (k > 0 ? baseCum[k - 1]! : 0)) / z;
+    return new NGramModel(this.order, this.vocabSize, this.children, this.entries, start, tok, cum, total, this.tokens, baseIds, baseCum, baseProb);
   }
 }
 
@@ -272,6 +299,9 @@ export class NGramModel {
     private readonly total: Float64Array,
     /** Number of predictions the model was trained on. */
     readonly tokens: number,
+    private readonly baseIds: Int32Array,
+    private readonly baseCum: Float64Array,
+    private readonly baseProb: Float64Array,
   ) {
     this.types = start[1]! - start[0]!;
     this.contexts = total.length;
@@ -282,12 +312,19 @@ export class NGramModel {
 
   /** Approximate bytes held by the model's arrays. */
   get bytes(): number {
-    return this.children.bytes + this.entries.bytes + this.start.byteLength + this.tok.byteLength + this.cum.byteLength + this.total.byteLength;
+    return (
+      this.children.bytes + this.entries.bytes + this.start.byteLength + this.tok.byteLength + this.cum.byteLength + this.total.byteLength + this.baseProb.byteLength
+    );
   }
 
-  /** The token types seen in training, ascending (the model's support). */
+  /** The token types seen in training, ascending. */
   supportTokens(): Int32Array {
     return this.tok.slice(this.start[0]!, this.start[1]!);
+  }
+
+  /** The types of the empty-context (base) distribution, ascending. */
+  baseTokens(): Int32Array {
+    return this.baseIds.slice();
   }
 
   /** Fills `chain[0..depth]` with the context nodes after `context` (chain[0] is the root). */
@@ -321,15 +358,12 @@ export class NGramModel {
    * @param context - the preceding ids (only the last `order - 1` matter)
    * @param token - the predicted id
    * @param end - end of the context within `context` (default its length)
-   * @returns P(token | context), 0 for a type never seen in training
+   * @returns P(token | context), 0 outside the model's support
    */
   prob(context: ArrayLike<number>, token: number, end = context.length): number {
     const depth = this.walk(context, end);
-    const N = this.total[0]!;
-    const T0 = this.types;
-    const c0 = this.count(0, token);
-    if (c0 === 0) return 0;
-    let p = (c0 + 1) / (N + T0);
+    if (!(token >= 0 && token < this.vocabSize)) return 0;
+    let p = this.baseProb[token]!;
     for (let d = 1; d <= depth; d++) {
       const n = this.chain[d]!;
       const s = this.start[n]!;
@@ -357,18 +391,20 @@ export class NGramModel {
       const t = this.start[n + 1]!;
       const T = t - s;
       const c = this.total[n]!;
+      if (depth === 0) {
+        const cum = this.baseCum;
+        return this.baseIds[this.searchIn(cum, 0, cum.length, random.next() * cum[cum.length - 1]!)]!;
+      }
       const u = random.next() * (c + T);
-      if (u < c) return this.tok[this.search(s, t, u)]!;
-      if (depth === 0) return this.tok[s + random.int(T)]!; // the add-one part: uniform over types
+      if (u < c) return this.tok[this.searchIn(this.cum, s, t, u)]!;
       depth--;
     }
   }
 
   /** First index in [s, t) whose cumulative count exceeds u. */
-  private search(s: number, t: number, u: number): number {
+  private searchIn(cum: Float64Array, s: number, t: number, u: number): number {
     let lo = s;
     let hi = t - 1;
-    const cum = this.cum;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (cum[mid]! > u) hi = mid;
@@ -421,12 +457,10 @@ export class NGramModel {
         acc[x] += f * c;
       }
     }
-    const N = this.total[0]!;
-    const T0 = this.types;
+    const baseProb = this.baseProb;
     for (let k = 0; k < m; k++) {
       const x = touched[k]!;
-      const p0 = (this.count(0, x) + 1) / (N + T0);
-      out[x] = Math.log(p0 + acc[x]!);
+      out[x] = Math.log(baseProb[x]! + acc[x]!);
       acc[x] = 0;
     }
     return out;
@@ -436,12 +470,7 @@ export class NGramModel {
     if (this.baseLogits) return this.baseLogits;
     const V = this.vocabSize;
     const base = new Float32Array(V).fill(-Infinity);
-    const N = this.total[0]!;
-    const T0 = this.types;
-    for (let e = this.start[0]!; e < this.start[1]!; e++) {
-      const c = e === this.start[0] ? this.cum[e]! : this.cum[e]! - this.cum[e - 1]!;
-      base[this.tok[e]!] = Math.log((c + 1) / (N + T0));
-    }
+    for (let k = 0; k < this.baseIds.length; k++) base[this.baseIds[k]!] = Math.log(this.baseProb[this.baseIds[k]!]!);
     this.baseLogits = base;
     this.acc = new Float64Array(V);
     this.touched = new Int32Array(V);
