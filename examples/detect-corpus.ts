@@ -110,6 +110,21 @@ for (let attempt = 1; ; attempt++) {
 }
 const wm = createWatermark({ key });
 
+/** Mean and standard deviation of the pooled z-score of `outputs` under `count` other keys. */
+function zAcrossKeys(outputs: number[][], prompts: number[][] | null, count: number): string {
+  const zs: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const other = keyFromBytes(Uint8Array.from({ length: 32 }, (_, i) => ((i * 131 + 17 * k + 5) & 255) ^ k), params);
+    const det = createDetector({ key: other, specialTokens: tok.specialTokenIds });
+    outputs.forEach((c, i) => det.add(c, prompts ? { promptTokens: prompts[i] } : undefined));
+    zs.push(det.result().z!);
+  }
+  const mean = zs.reduce((a, b) => a + b, 0) / count;
+  const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / (count - 1));
+  return `mean z ${mean.toFixed(3)}, standard deviation ${sd.toFixed(3)} over ${count} keys`;
+}
+console.log(`the same clean text under other keys: ${zAcrossKeys(cleanHeldOut, null, 100)}`);
+
 // ---- 2. teacher ------------------------------------------------------------------------------
 const teacher = new Trigram();
 for (const d of clean) teacher.train(d);
@@ -163,6 +178,7 @@ console.log('\n== suspect 1: student trained on the watermarked answers (3,000 o
 console.log(JSON.stringify(summary(rd), null, 1));
 console.log('\n== suspect 2: control student, same teacher without watermark (N2) ==');
 console.log(JSON.stringify(summary(rc), null, 1));
+console.log(`control outputs under other keys: ${zAcrossKeys(outControl, suspectPrompts, 40)}`);
 const noR1 = createDetector({ ...rules, promptExclusion: false });
 outDistilled.forEach((c, i) => noR1.add(c, { promptTokens: suspectPrompts[i] }));
 console.log(`\nR1 effect on suspect 1: promptWindow skipped ${rd.skipped.promptWindow}; without R1 log10 p = ${noR1.result().log10PValue!.toFixed(3)}`);
