@@ -363,6 +363,12 @@ describe('merge of shards split by pair fingerprint', () => {
     expect(() => a.merge({ ...a.state(), pairs: [1, 2] } as unknown as DetectorState)).toThrow(TypeError);
     expect(() => a.merge({ ...a.state(), version: 2 } as unknown as DetectorState)).toThrow(TypeError);
     expect(() => a.merge({ ...a.state(), docScored: new Uint32Array(5) })).toThrow(TypeError);
+    expect(() => a.merge({ ...a.state(), pairs: new Uint32Array(3) })).toThrow(/odd length/);
+    expect(() => a.merge({ ...a.state(), skipped: { noWindow: 0 } } as unknown as DetectorState)).toThrow(/"skipped" is incomplete/);
+    expect(() => a.merge({ ...a.state(), covered: ['0'] } as unknown as DetectorState)).toThrow(/"covered"/);
+    expect(() => a.merge({ ...a.state(), trace: [1] } as unknown as DetectorState)).toThrow(/"trace"/);
+    expect(() => a.merge({ ...a.state(), scored: -1 })).toThrow(/"scored"/);
+    expect(() => a.merge({ ...a.state(), fingerprint: 5 } as unknown as DetectorState)).toThrow(/"fingerprint"/);
   });
 
   it('a pair scored in two states is refused even with disjoint shard indexes', () => {

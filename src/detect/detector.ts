@@ -199,21 +199,29 @@ export interface DetectionResult {
  * `postMessage` or `v8.serialize`.
  */
 export interface DetectorState {
+  /** Always {@link DETECTOR_STATE_FORMAT}. */
   format: typeof DETECTOR_STATE_FORMAT;
+  /** State format version (1). */
   version: 1;
   /** Key fingerprint. */
   fingerprint: string;
   /** Digest of the parameters and rules; states merge only when they agree. */
   configDigest: string;
-  /** Shard count and the shard indexes whose data the state holds. */
+  /** Shard count of the split (1 when unsharded). */
   shardCount: number;
+  /** Shard indexes whose data the state holds. */
   covered: number[];
+  /** Documents added. */
   documents: number;
+  /** Scored positions. */
   scored: number;
+  /** Green positions. */
   green: number;
+  /** Skipped positions by reason. */
   skipped: SkipCounts;
-  /** Per-document scored and green counts, length `documents`. */
+  /** Per-document scored counts, length `documents`. */
   docScored: Uint32Array;
+  /** Per-document green counts, length `documents`. */
   docGreen: Uint32Array;
   /** Green count under each decoy key. */
   decoyGreen: Uint32Array;
@@ -221,6 +229,7 @@ export interface DetectorState {
   pairs: Uint32Array;
   /** Green bit per scored position, in order (only with `curve`). */
   trace: Uint8Array | null;
+  /** Whether the fixed budget was reached. */
   budgetReached: boolean;
 }
 
@@ -340,7 +349,10 @@ function idFlags(api: string, name: string, v: unknown, vocabSize: number): Uint
   return list.length > 0 ? flags : null;
 }
 
-/** Deterministic uniform in (0, 1) from two integers (for randomized p-values). */
+/**
+ * Deterministic uniform number in (0, 1) from two integers (for randomized p-values).
+ * @internal
+ */
 export function uniformFrom(a: number, b: number): number {
   return (fmix32((fmix32(a >>> 0) ^ Math.imul(b >>> 0, 0x9e3779b1)) >>> 0) + 0.5) / 2 ** 32;
 }
@@ -354,6 +366,12 @@ export function uniformFrom(a: number, b: number): number {
  * @param n - scored count, > 0
  * @param p - null probability
  * @param u - a uniform number in (0, 1), independent of the data
+ * @returns a p-value in [0, 1]
+ * @throws TypeError / RangeError from `binomialTail` for invalid counts or probability
+ * @example
+ * ```ts
+ * randomizedPValue(65, 200, 0.25, Math.random()); // uniform on [P(X > 65), P(X >= 65)]
+ * ```
  */
 export function randomizedPValue(k: number, n: number, p: number, u: number): number {
   const above = k + 1 > n ? 0 : binomialTail(k + 1, n, p).pValue;
@@ -361,7 +379,10 @@ export function randomizedPValue(k: number, n: number, p: number, u: number): nu
   return above + u * (atLeast - above);
 }
 
-/** Whether even `n` green out of `n` could not reach `alpha`: `n * log10(p) > log10(alpha)`. */
+/**
+ * Whether even `n` green out of `n` could not reach `alpha`: `n * log10(p) > log10(alpha)`.
+ * @internal
+ */
 export function underpowered(n: number, p: number, alpha: number): boolean {
   return n === 0 || n * Math.log10(p) > Math.log10(alpha);
 }
