@@ -274,7 +274,7 @@ export interface Detector {
    * i.e. every shard was created with `shard: { index, count }` and was fed every document in the
    * same order (the detector routes each (window, token) pair to one shard). Corpora split by
    * document cannot be merged exactly (a pair may occur in two parts) and are refused when their
-   * pairs overlap. After a merge, `add` is refused. A detector that has not added anything adopts
+   * pairs overlap (checked when deduplication is on). After a merge, `add` is refused. A detector that has not added anything adopts
    * the first state it merges (an aggregator process).
    * @throws TypeError for something that is not a state; RadiomarkError `KEY_MISMATCH` for another
    *   key, `CONFIG_MISMATCH` for other parameters or rules, `STATE` for overlapping shards, a
