@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { keyFromBytes } from '../src/key/secret-key.js';
+import { createGreenList, type GreenList } from '../src/scheme/green-list.js';
+import { setWasmKernels, wasmKernelsActive } from '../src/scheme/wasm.js';
+
+/**
+ * The WebAssembly SIMD kernels (src/scheme/kernels.wat) against the JavaScript kernels, which
+ * test/scheme.test.ts checks against the known-answer vectors; and the vectors on both backends.
+ */
+const vectors = JSON.parse(readFileSync(new URL('./vectors/scheme.json', import.meta.url), 'utf8')) as {
+  vectors: { key: string; contextWidth: number; gamma: number; window: number[]; token: number; green: boolean }[];
+};
+
+function both(h: number, V: number, gamma = 0.25, seed = 1): [GreenList, GreenList] {
+  const key = keyFromBytes(Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + seed * 7 + h) & 255));
+  setWasmKernels(true);
+  const w = createGreenList({ key, gamma, contextWidth: h, vocabSize: V });
+  setWasmKernels(false);
+  const j = createGreenList({ key, gamma, contextWidth: h, vocabSize: V });
+  setWasmKernels(true);
+  return [w, j];
+}
+
+/** Pseudo-random ids in [0, V), deterministic. */
+function ids(n: number, V: number, salt: number): Uint32Array {
+  const a = new Uint32Array(n);
+  let x = salt | 1;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) | 0;
+    a[i] = (x >>> 0) % V;
+  }
+  return a;
+}
+
+afterEach(() => setWasmKernels(true));
+
+describe('WebAssembly SIMD kernels', () => {
+  it('are active on this Node (SIMD is validated, not assumed)', () => {
+    expect(wasmKernelsActive()).toBe(true);
+    expect(both(2, 100)[0].backend).toBe('wasm-simd');
+    expect(both(2, 100)[1].backend).toBe('js');
+  });
+
+  for (const h of [0, 1, 2, 3, 5, 8]) {
+    for (const V of [1, 3, 16, 17, 1000, 50257]) {
+      it(`agree with the JavaScript kernels: contextWidth ${h}, V ${V}`, () => {
+        const [w, j] = both(h, V, h === 3 ? 0.1 : 0.25, V);
+        const doc = ids(700, V, h * 1000 + V);
+        // seedWindow and isGreenSeeded over every id
+        const sw = new Uint32Array(3);
+        const sj = new Uint32Array(3);
+        for (let e = h; e <= doc.length; e += 37) {
+          w.seedWindow(doc, e, sw, 0);
+          j.seedWindow(doc, e, sj, 0);
+          expect(Array.from(sw)).toEqual(Array.from(sj));
+        }
+        for (let t = 0; t < V; t++) expect(w.isGreenSeeded(sw, 0, t)).toBe(j.isGreenSeeded(sj, 0, t));
+        expect(w.countGreen(sw, 0)).toBe(j.countGreen(sj, 0));
+        // greenAt / seedWindows: counts that are not multiples of 4 or of the batch size
+        for (const count of [1, 3, 4, 255, 256, 257, 690 - h]) {
+          const ends = Int32Array.from({ length: count }, (_, k) => h + ((k * 131) % (doc.length - h)));
+          const gw = new Uint8Array(count);
+          const gj = new Uint8Array(count);
+          w.greenAt(doc, doc, ends, count, gw);
+          j.greenAt(doc, doc, ends, count, gj);
+          expect(Array.from(gw)).toEqual(Array.from(gj));
+          const xw = new Uint32Array(3 * count);
+          const xj = new Uint32Array(3 * count);
+          w.seedWindows(doc, ends, count, xw);
+          j.seedWindows(doc, ends, count, xj);
+          expect(Array.from(xw)).toEqual(Array.from(xj));
+        }
+        // greenAt with separate token ids (reading mode)
+        const toks = ids(doc.length, V, 99);
+        const ends = Int32Array.from({ length: 100 }, (_, k) => h + (k % (doc.length - h)));
+        const gw = new Uint8Array(100);
+        const gj = new Uint8Array(100);
+        w.greenAt(doc, toks, ends, 100, gw);
+        j.greenAt(doc, toks, ends, 100, gj);
+        expect(Array.from(gw)).toEqual(Array.from(gj));
+      });
+    }
+  }
+
+  it('addGreen: bitwise the same float32 results, whole arrays and rows at an offset', () => {
+    for (const V of [1, 5, 64, 1003]) {
+      const [w, j] = both(2, V);
+      const seed = new Uint32Array(3);
+      w.seedWindow([4, 9], 2, seed, 0);
+      const special = [-Infinity, -0, 0, 1e-30, 3.4e38, -3.4e38, 16777217, 0.1];
+      const a = Float32Array.from({ length: 3 * V }, (_, i) => (i % 11 === 0 ? special[i % special.length]! : Math.sin(i) * 20));
+      const b = a.slice();
+      for (const amount of [2, 0.1, 1e-9, 0]) {
+        for (const offset of [0, V, 2 * V]) {
+          w.addGreen(seed, 0, a, offset, amount);
+          j.addGreen(seed, 0, b, offset, amount);
+        }
+      }
+      expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+      const single = a.slice(0, V);
+      const singleJ = single.slice();
+      w.addGreen(seed, 0, single, 0, 2);
+      j.addGreen(seed, 0, singleJ, 0, 2);
+      expect(Buffer.from(single.buffer).equals(Buffer.from(singleJ.buffer))).toBe(true);
+      // -Infinity stays -Infinity, and only green ids change
+      const z = new Float32Array(V).fill(-Infinity);
+      w.addGreen(seed, 0, z, 0, 2);
+      expect(z.every((v) => v === -Infinity)).toBe(true);
+      const zeros = new Float32Array(V);
+      w.addGreen(seed, 0, zeros, 0, 1);
+      for (let t = 0; t < V; t++) expect(zeros[t]).toBe(w.isGreenSeeded(seed, 0, t) ? 1 : 0);
+    }
+  });
+
+  it('reproduce every known-answer vector on both backends', () => {
+    for (const wasm of [true, false]) {
+      setWasmKernels(wasm);
+      const cache = new Map<string, GreenList>();
+      for (const v of vectors.vectors) {
+        const id = `${v.key}/${v.contextWidth}/${v.gamma}`;
+        let gl = cache.get(id);
+        if (gl === undefined) {
+          gl = createGreenList({ key: keyFromBytes(hexToBytes(v.key)), gamma: v.gamma, contextWidth: v.contextWidth, vocabSize: 262144 });
+          cache.set(id, gl);
+        }
+        expect(gl.backend).toBe(wasm ? 'wasm-simd' : 'js');
+        expect(gl.isGreen(v.window, v.token), JSON.stringify(v)).toBe(v.green);
+        const flags = new Uint8Array(1);
+        const doc = [...v.window, v.token];
+        gl.greenAt(doc, doc, [v.window.length], 1, flags);
+        expect(flags[0], JSON.stringify(v)).toBe(v.green ? 1 : 0);
+      }
+    }
+  });
+
+  it('RADIOMARK_KERNELS=js selects the JavaScript kernels', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/scheme/index.ts').then(async (s) => { const k = await import('./src/key/secret-key.ts'); " +
+          "console.log(s.createGreenList({ key: k.keyFromBytes(new Uint8Array(32)), gamma: 0.25, contextWidth: 2, vocabSize: 10 }).backend); })",
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, RADIOMARK_KERNELS: 'js' } },
+    );
+    expect(out.trim()).toBe('js');
+  });
+
+  const hasWabt = (() => {
+    try {
+      createRequire(import.meta.url).resolve('wabt');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasWabt)('the committed kernels.wat and wasm-kernels.ts are what scripts/build-wasm.mjs produces', () => {
+    execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+    });
+  });
+});
