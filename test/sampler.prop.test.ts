@@ -138,7 +138,7 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
 
   test('top-k 50 hashes only tokens within delta of the 50th largest raw logit', () => {
     const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { topK: 50 }, seededRandom(1));
+    core.sample('t', logits, seed, 0, { topK: 50 });
     const r50 = [...logits].sort((a, b) => b - a)[49]!;
     const within = logits.filter((x) => x >= r50 - 2 - 1e-3).length;
     expect(core.hashed).toBeGreaterThanOrEqual(50);
@@ -148,7 +148,7 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
 
   test('min-p 0.05 without top-p hashes only tokens within delta + ln 20 of the max', () => {
     const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { minP: 0.05 }, seededRandom(1));
+    core.sample('t', logits, seed, 0, { minP: 0.05 });
     const bound = 16 - 2 - Math.log(20);
     let within = 0;
     for (let i = 0; i < V; i++) if (logits[i]! >= bound - 1e-3) within++;
@@ -157,17 +157,17 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
 
   test('no truncation at low temperature: tokens more than cut x T below the max are not hashed', () => {
     const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { temperature: 0.1 }, seededRandom(1));
+    core.sample('t', logits, seed, 0, { temperature: 0.1 });
     expect(core.hashed).toBeLessThan(50);
-    core.sample('t', logits, seed, 0, { temperature: 1 }, seededRandom(1));
+    core.sample('t', logits, seed, 0, { temperature: 1 });
     expect(core.hashed).toBe(V); // T = 1: the whole tail is within ln V + 53 ln 2 of the max
-    core.sample('t', logits, null, 0, { temperature: 1 }, seededRandom(1));
+    core.sample('t', logits, null, 0, { temperature: 1 });
     expect(core.hashed).toBe(0); // no window: nothing to hash
   });
 
   test('greedy hashes only tokens within delta of the max', () => {
     const core = new FusedSampler(gl, 2);
-    expect(core.sample('t', logits, seed, 0, { temperature: 0 }, seededRandom(1))).toBe(logits.indexOf(16));
+    expect(core.sample('t', logits, seed, 0, { temperature: 0 })).toBe(logits.indexOf(16));
     expect(core.hashed).toBe(3); // the peaks at 14, 15 and 16
   });
 });

@@ -1,10 +1,17 @@
 import { RadiomarkError } from '../errors.js';
 import type { GreenList } from '../scheme/green-list.js';
 import { describe, nanError } from './validate.js';
+import type { createUniform } from './random.js';
 
 /**
  * Sampling options of `sample`. The distribution is fixed by this order (see {@link FusedSampler}):
  * bias, divide by `temperature`, keep `topK`, keep `topP`, keep `minP`, softmax, draw with `random`.
+ *
+ * Allocation: `sample` allocates nothing per call when the options objects it sees share one shape
+ * (same keys in the same order; `undefined` values are fine) and `random` is the default. Reading a
+ * non-integer from objects of many different shapes makes V8 box it (16 bytes per read), and a
+ * user `random` returning a non-integer may too: build one options object per request, always with
+ * the same keys.
  */
 export interface SampleOptions {
   /** Softmax temperature, finite and >= 0 (default 1). `0` is greedy: see the warning on `sample`. */
@@ -20,10 +27,23 @@ export interface SampleOptions {
   readonly minP?: number;
   /**
    * Uniform source in [0, 1), called exactly once per non-greedy draw and never for greedy ones.
-   * Default: a CSPRNG-backed uniform with 53 random bits ({@link createUniform}).
+   * Default: CSPRNG-backed 53-bit uniforms (`crypto.getRandomValues`, 2048 draws per refill of a
+   * buffer owned by the watermark; the same construction as {@link createUniform}). The default
+   * allocates nothing per draw; in V8 a user function returning a non-integer may allocate a
+   * 16-byte heap number per call.
    */
   readonly random?: () => number;
 }
+
+const RANDOM_WORDS = 4096;
+const TWO_POW_M53 = 1 / 9007199254740992;
+
+// Slots of FusedSampler.f.
+const F_T = 0;
+const F_P = 1;
+const F_MINP = 2;
+const F_U = 3;
+const F_ZMAX = 4;
 
 /** Bits of float64 resolution the negligible-mass rule is built on. */
 export const NEGLIGIBLE_BITS = 53;
@@ -89,11 +109,15 @@ export class FusedSampler {
   /** Candidates left after the prefilter of the last call. */
   candidates = 0;
 
-  private busy = false;
   private readonly vocabSize: number;
   private readonly delta: number;
   private readonly cut: number;
   private readonly greenList: GreenList;
+  private busy = false;
+  /** CSPRNG words for the default source (see {@link createUniform}: same construction). */
+  private readonly rbuf = new Uint32Array(RANDOM_WORDS);
+  private rpos = RANDOM_WORDS;
+  // Scratch, sized on first use; nothing in it survives a call.
   private cand: Int32Array = new Int32Array(0);
   private vals: Float64Array = new Float64Array(0);
   private heap: Int32Array = new Int32Array(0);
@@ -102,6 +126,12 @@ export class FusedSampler {
   private topV: Float64Array = new Float64Array(0);
   private topI: Int32Array = new Int32Array(0);
   private kz: Float64Array = new Float64Array(0);
+  // Per-call values shared by the phases below (separate small methods, each optimised on its
+  // own). Doubles live in a Float64Array: a double stored in an object field is boxed (a heap
+  // number per store in V8), a typed-array element is not.
+  private readonly f = new Float64Array(5);
+  private k = 0;
+  private best = 0;
 
   constructor(greenList: GreenList, delta: number) {
     this.greenList = greenList;
@@ -114,187 +144,247 @@ export class FusedSampler {
    * One draw. `seed` is the window's seed (or `null`: no bias at this step). The caller has checked
    * the logits' type and length; this checks the options, the draw and the logits' values.
    */
-  sample(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined, defaultRandom: () => number): number {
+  sample(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined): number {
     if (this.busy) {
       throw new RadiomarkError('STATE', `${api}: called from inside a random() of the same watermark; a random source must not sample`);
     }
     this.busy = true;
     try {
-      return this.run(api, logits, seed, seedOffset, options, defaultRandom);
+      return this.run(api, logits, seed, seedOffset, options);
     } finally {
       this.busy = false;
     }
   }
 
-  private run(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined, defaultRandom: () => number): number {
-    // --- options (scalars only; no allocation)
-    let T = 1;
-    let k = 0;
-    let p = 1;
-    let minP = 0;
-    let random = defaultRandom;
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`);
-      }
-      const t = options.temperature;
-      if (t !== undefined) {
-        if (typeof t !== 'number') throw new TypeError(`${api}: "temperature" must be a number, got ${describe(t)}`);
-        if (!(t >= 0 && t < Infinity)) throw new RangeError(`${api}: "temperature" must be finite and >= 0, got ${t}`);
-        T = t;
-      }
-      const kk = options.topK;
-      if (kk !== undefined) {
-        if (typeof kk !== 'number') throw new TypeError(`${api}: "topK" must be a number, got ${describe(kk)}`);
-        if (!Number.isInteger(kk) || kk < 1) throw new RangeError(`${api}: "topK" must be an integer >= 1, got ${kk}`);
-        k = kk;
-      }
-      const pp = options.topP;
-      if (pp !== undefined) {
-        if (typeof pp !== 'number') throw new TypeError(`${api}: "topP" must be a number, got ${describe(pp)}`);
-        if (!(pp > 0 && pp <= 1)) throw new RangeError(`${api}: "topP" must be in (0, 1], got ${pp}`);
-        p = pp;
-      }
-      const mp = options.minP;
-      if (mp !== undefined) {
-        if (typeof mp !== 'number') throw new TypeError(`${api}: "minP" must be a number, got ${describe(mp)}`);
-        if (!(mp >= 0 && mp < 1)) throw new RangeError(`${api}: "minP" must be in [0, 1), got ${mp}`);
-        minP = mp;
-      }
-      const r = options.random;
-      if (r !== undefined) {
-        if (typeof r !== 'function') throw new TypeError(`${api}: "random" must be a function returning numbers in [0, 1), got ${describe(r)}`);
-        random = r;
-      }
-    }
-    const greedy = T === 0;
-    // Draw first: a user `random` that re-enters the sampler cannot clobber this call's scratch.
-    let u = 0;
-    if (!greedy) {
-      u = random();
-      if (typeof u !== 'number' || !(u >= 0 && u < 1)) {
-        throw new RangeError(`${api}: "random" must return a number in [0, 1), got ${typeof u === 'number' ? u : describe(u)}`);
-      }
-    }
+  private run(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined): number {
+    const random = this.readOptions(api, options);
+    const greedy = this.f[F_T] === 0;
+    // Draw first: a user `random` that re-enters the sampler is refused before scratch is used.
+    if (!greedy) this.drawUniform(api, random);
     const V = this.vocabSize;
+    const k = this.k;
     this.ensureScratch(k);
-
     const biased = seed !== null && this.delta > 0;
-    const d = biased ? this.delta : 0;
     const useK = !greedy && k > 0 && k < V;
-    // How far below the largest raw logit (in logit units) a token may sit and still be kept.
-    const span = greedy ? 0 : (p < 1 || minP === 0 ? this.cut : Math.min(this.cut, -Math.log(minP))) * T;
-    const slackBase = d + span + T + 1;
+    const n = useK ? this.collectTopK(api, logits, seed, seedOffset, biased) : this.collectAll(api, logits, biased);
+    this.candidates = n;
+    this.hashed = biased ? (n > V >> 1 ? V : n) : 0;
+    this.biasCandidates(logits, seed, seedOffset, n, biased);
+    if (greedy) return this.cand[this.best]!;
+    if (useK && n > k) this.selectTopK(n);
+    else this.keep.fill(1, 0, n);
+    this.weigh(n);
+    if (this.f[F_P]! < 1) this.nucleus(n);
+    if (this.f[F_MINP]! > 0) this.dropBelowMinP(n);
+    return this.draw(n);
+  }
 
+  /** Validates the options into fields; returns the user's `random`, if any. */
+  private readOptions(api: string, options: SampleOptions | undefined): (() => number) | undefined {
+    const f = this.f;
+    f[F_T] = 1;
+    this.k = 0;
+    f[F_P] = 1;
+    f[F_MINP] = 0;
+    if (options === undefined) return undefined;
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`${api}: options must be an object, got ${describe(options)}`);
+    }
+    const t = options.temperature;
+    if (t !== undefined) {
+      if (typeof t !== 'number') throw new TypeError(`${api}: "temperature" must be a number, got ${describe(t)}`);
+      if (!(t >= 0 && t < Infinity)) throw new RangeError(`${api}: "temperature" must be finite and >= 0, got ${t}`);
+      f[F_T] = t;
+    }
+    const kk = options.topK;
+    if (kk !== undefined) {
+      if (typeof kk !== 'number') throw new TypeError(`${api}: "topK" must be a number, got ${describe(kk)}`);
+      if (!Number.isInteger(kk) || kk < 1) throw new RangeError(`${api}: "topK" must be an integer >= 1, got ${kk}`);
+      this.k = kk;
+    }
+    const pp = options.topP;
+    if (pp !== undefined) {
+      if (typeof pp !== 'number') throw new TypeError(`${api}: "topP" must be a number, got ${describe(pp)}`);
+      if (!(pp > 0 && pp <= 1)) throw new RangeError(`${api}: "topP" must be in (0, 1], got ${pp}`);
+      f[F_P] = pp;
+    }
+    const mp = options.minP;
+    if (mp !== undefined) {
+      if (typeof mp !== 'number') throw new TypeError(`${api}: "minP" must be a number, got ${describe(mp)}`);
+      if (!(mp >= 0 && mp < 1)) throw new RangeError(`${api}: "minP" must be in [0, 1), got ${mp}`);
+      f[F_MINP] = mp;
+    }
+    const r = options.random;
+    if (r !== undefined && typeof r !== 'function') {
+      throw new TypeError(`${api}: "random" must be a function returning numbers in [0, 1), got ${describe(r)}`);
+    }
+    return r;
+  }
+
+  /** Sets `this.u`: one draw from the user's source, or from the inlined CSPRNG buffer. */
+  private drawUniform(api: string, random: (() => number) | undefined): void {
+    if (random === undefined) {
+      // A function's double result would be boxed (a heap number per draw in V8); this is not.
+      let pos = this.rpos;
+      if (pos === RANDOM_WORDS) {
+        globalThis.crypto.getRandomValues(this.rbuf);
+        pos = 0;
+      }
+      this.f[F_U] = ((this.rbuf[pos]! >>> 5) * 67108864 + (this.rbuf[pos + 1]! >>> 6)) * TWO_POW_M53;
+      this.rpos = pos + 2;
+      return;
+    }
+    const u = random();
+    if (typeof u !== 'number' || !(u >= 0 && u < 1)) {
+      throw new RangeError(`${api}: "random" must return a number in [0, 1), got ${typeof u === 'number' ? u : describe(u)}`);
+    }
+    this.f[F_U] = u;
+  }
+
+  /**
+   * How far below the largest biased logit (in logit units) a token may sit and still be kept:
+   * the negligible-mass cut, or min-p's when that is tighter and no top-p step needs the tail.
+   */
+  private span(): number {
+    const f = this.f;
+    const T = f[F_T]!;
+    if (T === 0) return 0;
+    const c = f[F_P]! < 1 || f[F_MINP]! === 0 ? this.cut : Math.min(this.cut, -Math.log(f[F_MINP]!));
+    return c * T;
+  }
+
+  /**
+   * Top-k prefilter. Pass 1 finds the largest raw logit and the m = 4k + 8 largest raw logits
+   * with their ids (NaN and +Infinity are caught on the rare "new maximum" branch: NaN fails every
+   * comparison, so it always takes it). Hashing those m gives lower bounds from real tokens:
+   * `zlo` <= the largest biased logit and `bk` <= the k-th largest (about gamma * m of them are
+   * green, which lifts `bk` by up to delta over the k-th raw logit). A token whose raw logit plus
+   * delta is below either bound is provably dropped. Writes the candidates, in id order, to `cand`.
+   */
+  private collectTopK(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, biased: boolean): number {
+    const V = this.vocabSize;
+    const k = this.k;
+    const d = biased ? this.delta : 0;
+    const span = this.span();
+    const slackBase = d + span + this.f[F_T]! + 1;
+    const topV = this.topV;
+    const topI = this.topI;
+    const m = Math.min(V, 4 * k + 8);
+    topV.fill(-Infinity, 0, m);
+    topI.fill(-1, 0, m);
+    let lmax = -Infinity;
+    let r0 = -Infinity;
+    for (let i = 0; i < V; i++) {
+      const v = logits[i]!;
+      if (!(v <= lmax)) {
+        // eslint-disable-next-line no-self-compare
+        if (v !== v) throw nanError(api, i);
+        if (v === Infinity) throw infError(api, i);
+        lmax = v;
+      }
+      if (v > r0) {
+        topV[0] = v;
+        topI[0] = i;
+        pairHeapSiftDown(topV, topI, m);
+        r0 = topV[0]!;
+      }
+    }
+    if (lmax === -Infinity) throw allMaskedError(api);
     const gl = this.greenList;
     const delta = this.delta;
-    const cand = this.cand;
-    let n = 0;
-    if (useK) {
-      // --- top-k, pass 1: the largest raw logit and the m = 4k + 8 largest raw logits with their
-      // ids. NaN and +Infinity are caught on the rare "new maximum" branch (NaN fails every
-      // comparison, so it always takes that branch).
-      const topV = this.topV;
-      const topI = this.topI;
-      const m = Math.min(V, 4 * k + 8);
-      topV.fill(-Infinity, 0, m);
-      topI.fill(-1, 0, m);
-      let lmax = -Infinity;
-      let r0 = -Infinity;
-      for (let i = 0; i < V; i++) {
-        const v = logits[i]!;
-        if (!(v <= lmax)) {
-          // eslint-disable-next-line no-self-compare
-          if (v !== v) throw nanError(api, i);
-          if (v === Infinity) throw infError(api, i);
-          lmax = v;
-        }
-        if (v > r0) {
-          topV[0] = v;
-          topI[0] = i;
-          pairHeapSiftDown(topV, topI, m);
-          r0 = topV[0]!;
-        }
-      }
-      if (lmax === -Infinity) throw allMaskedError(api);
-      // Lower bounds from real tokens: zlo <= the largest biased logit, bk <= the k-th largest
-      // biased logit (the k-th largest biased logit among the m largest raw ones; about gamma * m
-      // of those are green, which lifts the bound by up to delta over the k-th raw logit).
-      const kz = this.kz;
-      kz.fill(-Infinity, 0, k);
-      let zlo = lmax;
-      for (let q = 0; q < m; q++) {
-        const id = topI[q]!;
-        if (id < 0) continue;
-        const v = topV[q]!;
-        const zq = biased && gl.isGreenSeeded(seed as Uint32Array, seedOffset, id) ? v + delta : v;
-        if (zq > zlo) zlo = zq;
-        if (zq > kz[0]!) {
-          kz[0] = zq;
-          minHeapSiftDown(kz, 0, k);
-        }
-      }
-      // A token below tau is provably dropped (outside the top k, or below the negligible-mass
-      // cut / min-p), whatever its colour.
-      let tau = zlo - d - span - (Math.abs(zlo) + slackBase) * SLACK;
-      const bk = kz[0]!;
-      if (bk > -Infinity) {
-        const t2 = bk - d - (Math.abs(bk) + slackBase) * SLACK;
-        if (t2 > tau) tau = t2;
-      }
-      if (tau > r0) {
-        // Every token at or above tau is above the smallest of the m kept (a token above the
-        // final root was never evicted), so the candidates are all in the heap: no second pass.
-        for (let q = 0; q < m; q++) if (topV[q]! >= tau) cand[n++] = topI[q]!;
-        sortIds(cand, n);
-      } else {
-        // Pass 2: collect the candidates in id order (-Infinity never passes: tau is finite).
-        for (let i = 0; i < V; i++) {
-          cand[n] = i;
-          n += logits[i]! >= tau ? 1 : 0;
-        }
-      }
-    } else {
-      // --- no top-k: one pass with a running bound from the running maximum. The bound only
-      // grows with the maximum, so a token skipped against an earlier bound fails the final one.
-      let lmax = -Infinity;
-      let tau = -Infinity;
-      let c = 0;
-      for (let i = 0; i < V; i++) {
-        const v = logits[i]!;
-        if (v < tau) continue;
-        if (!(v > -Infinity)) {
-          // eslint-disable-next-line no-self-compare
-          if (v !== v) throw nanError(api, i);
-          continue; // -Infinity: a masked token
-        }
-        if (v === Infinity) throw infError(api, i);
-        cand[c++] = i;
-        if (v > lmax) {
-          lmax = v;
-          tau = lmax - d - span - (Math.abs(lmax) + slackBase) * SLACK;
-        }
-      }
-      if (c === 0) throw allMaskedError(api);
-      for (let j = 0; j < c; j++) {
-        const id = cand[j]!;
-        if (logits[id]! >= tau) cand[n++] = id;
+    const kz = this.kz;
+    kz.fill(-Infinity, 0, k);
+    let zlo = lmax;
+    for (let q = 0; q < m; q++) {
+      const id = topI[q]!;
+      if (id < 0) continue;
+      const v = topV[q]!;
+      const zq = biased && gl.isGreenSeeded(seed as Uint32Array, seedOffset, id) ? v + delta : v;
+      if (zq > zlo) zlo = zq;
+      if (zq > kz[0]!) {
+        kz[0] = zq;
+        minHeapSiftDown(kz, 0, k);
       }
     }
+    let tau = zlo - d - span - (Math.abs(zlo) + slackBase) * SLACK;
+    const bk = kz[0]!;
+    if (bk > -Infinity) {
+      const t2 = bk - d - (Math.abs(bk) + slackBase) * SLACK;
+      if (t2 > tau) tau = t2;
+    }
+    const cand = this.cand;
+    let n = 0;
+    if (tau > r0) {
+      // Every token at or above tau is above the smallest of the m kept (a token above the final
+      // root was never evicted), so the candidates are all in the heap: no second pass.
+      for (let q = 0; q < m; q++) if (topV[q]! >= tau) cand[n++] = topI[q]!;
+      sortIds(cand, n);
+    } else {
+      // Pass 2 (-Infinity never passes: tau is finite).
+      for (let i = 0; i < V; i++) {
+        cand[n] = i;
+        n += logits[i]! >= tau ? 1 : 0;
+      }
+    }
+    return n;
+  }
 
-    // --- hash the candidates, biased logits in id order. When more than half the vocabulary is a
-    // candidate (no truncation at T ~ 1), one branch-free green-mask pass over all of it (addGreen
-    // of 1 on zeros) costs less than one call per candidate (measured: 2.8x vs 7.4x a max pass).
+  /**
+   * No top-k: one pass with a running bound from the running maximum. The bound only grows with
+   * the maximum, so a token skipped against an earlier bound also fails the final one.
+   */
+  private collectAll(api: string, logits: Float32Array, biased: boolean): number {
+    const V = this.vocabSize;
+    const d = biased ? this.delta : 0;
+    const span = this.span();
+    const slackBase = d + span + this.f[F_T]! + 1;
+    const cand = this.cand;
+    let lmax = -Infinity;
+    let tau = -Infinity;
+    let c = 0;
+    for (let i = 0; i < V; i++) {
+      const v = logits[i]!;
+      if (v < tau) continue;
+      if (!(v > -Infinity)) {
+        // eslint-disable-next-line no-self-compare
+        if (v !== v) throw nanError(api, i);
+        continue; // -Infinity: a masked token
+      }
+      if (v === Infinity) throw infError(api, i);
+      cand[c++] = i;
+      if (v > lmax) {
+        lmax = v;
+        tau = lmax - d - span - (Math.abs(lmax) + slackBase) * SLACK;
+      }
+    }
+    if (c === 0) throw allMaskedError(api);
+    let n = 0;
+    for (let j = 0; j < c; j++) {
+      const id = cand[j]!;
+      if (logits[id]! >= tau) cand[n++] = id;
+    }
+    return n;
+  }
+
+  /**
+   * Biased logits of the candidates, in id order, into `vals`; sets `zmax` and `best` (the first
+   * position holding it). When more than half the vocabulary is a candidate (no truncation at
+   * T ~ 1), one branch-free green-mask pass over all of it (addGreen of 1 on zeros) costs less than
+   * one call per candidate.
+   */
+  private biasCandidates(logits: Float32Array, seed: Uint32Array | null, seedOffset: number, n: number, biased: boolean): void {
+    const cand = this.cand;
     const z = this.vals;
+    const delta = this.delta;
     let zmax = -Infinity;
     let best = 0;
-    if (biased && n > V >> 1) {
+    if (biased && n > this.vocabSize >> 1) {
       const mask = this.mask;
       mask.fill(0);
-      gl.addGreen(seed as Uint32Array, seedOffset, mask, 0, 1);
+      this.greenList.addGreen(seed as Uint32Array, seedOffset, mask, 0, 1);
       for (let j = 0; j < n; j++) {
         const id = cand[j]!;
-        // mask is exactly 0 or 1: v + 1 * delta === v + delta, v + 0 * delta === v + 0.
+        // mask is exactly 0 or 1: v + 1 * delta === v + delta, and v + 0 * delta === v + 0.
         const zj = logits[id]! + mask[id]! * delta;
         z[j] = zj;
         if (zj > zmax) {
@@ -303,6 +393,7 @@ export class FusedSampler {
         }
       }
     } else if (biased) {
+      const gl = this.greenList;
       const s = seed as Uint32Array;
       for (let j = 0; j < n; j++) {
         const id = cand[j]!;
@@ -324,30 +415,35 @@ export class FusedSampler {
         }
       }
     }
-    this.candidates = n;
-    this.hashed = biased ? (n > V >> 1 ? V : n) : 0;
-    if (greedy) return cand[best]!;
+    this.f[F_ZMAX] = zmax;
+    this.best = best;
+  }
 
-    // --- top-k among candidates: (z desc, id asc)
+  /** keep[j] = 1 for the k best candidates by (z desc, id asc), 0 otherwise. */
+  private selectTopK(n: number): void {
+    const k = this.k;
+    const z = this.vals;
     const keep = this.keep;
     const heap = this.heap;
-    if (useK && n > k) {
-      keep.fill(0, 0, n);
-      let size = 0;
-      for (let j = 0; j < n; j++) {
-        if (size < k) {
-          worstHeapPush(heap, size++, j, z);
-        } else if (ranksAbove(z, j, heap[0]!)) {
-          heap[0] = j;
-          worstHeapSiftDown(heap, 0, k, z);
-        }
+    keep.fill(0, 0, n);
+    let size = 0;
+    for (let j = 0; j < n; j++) {
+      if (size < k) {
+        worstHeapPush(heap, size++, j, z);
+      } else if (ranksAbove(z, j, heap[0]!)) {
+        heap[0] = j;
+        worstHeapSiftDown(heap, 0, k, z);
       }
-      for (let q = 0; q < k; q++) keep[heap[q]!] = 1;
-    } else {
-      keep.fill(1, 0, n);
     }
+    for (let q = 0; q < k; q++) keep[heap[q]!] = 1;
+  }
 
-    // --- weights (overwrite z), negligible-mass rule
+  /** Weights `exp((z - zmax) / T)` over the kept candidates (in place of z); the negligible-mass rule. */
+  private weigh(n: number): void {
+    const z = this.vals;
+    const keep = this.keep;
+    const zmax = this.f[F_ZMAX]!;
+    const T = this.f[F_T]!;
     const cut = this.cut;
     for (let j = 0; j < n; j++) {
       if (keep[j] === 0) continue;
@@ -355,54 +451,67 @@ export class FusedSampler {
       if (e < -cut) keep[j] = 0;
       else z[j] = Math.exp(e);
     }
+  }
 
-    // --- top-p: running sum in (w desc, id asc) order against topP · S. The walk only needs the
-    // heaviest tokens: with thr such that the tokens of weight >= thr carry more than topP · S
-    // (with a 2^-20 · S margin for summation order), those tokens are exactly the first ones of
-    // the full order and the walk stops among them; heapify just them.
-    if (p < 1) {
-      let S = 0;
-      for (let j = 0; j < n; j++) if (keep[j] !== 0) S += z[j]!;
-      const target = p * S;
-      const enough = target + S * SUBSET_MARGIN;
-      let thr = FIRST_THRESHOLD;
-      let m = 0;
-      for (;;) {
-        m = 0;
-        let sub = 0;
-        for (let j = 0; j < n; j++) {
-          if (keep[j] !== 0 && z[j]! >= thr) {
-            heap[m++] = j;
-            sub += z[j]!;
-          }
+  /**
+   * Top-p: running sum in (w desc, id asc) order against topP · S. The walk only needs the
+   * heaviest tokens: with thr such that the tokens of weight >= thr carry more than topP · S (with
+   * a 2^-20 · S margin for summation order), those tokens are exactly the first ones of the full
+   * order and the walk stops among them; only they are heapified.
+   */
+  private nucleus(n: number): void {
+    const z = this.vals;
+    const keep = this.keep;
+    const heap = this.heap;
+    let S = 0;
+    for (let j = 0; j < n; j++) if (keep[j] !== 0) S += z[j]!;
+    const target = this.f[F_P]! * S;
+    const enough = target + S * SUBSET_MARGIN;
+    let thr = FIRST_THRESHOLD;
+    let m = 0;
+    for (;;) {
+      m = 0;
+      let sub = 0;
+      for (let j = 0; j < n; j++) {
+        if (keep[j] !== 0 && z[j]! >= thr) {
+          heap[m++] = j;
+          sub += z[j]!;
         }
-        if (sub >= enough || thr === 0) break;
-        thr = thr > LAST_THRESHOLD ? thr * FIRST_THRESHOLD : 0;
       }
-      for (let q = (m >> 1) - 1; q >= 0; q--) bestHeapSiftDown(heap, q, m, z);
-      let cum = 0;
-      while (m > 0) {
-        const j = heap[0]!;
-        keep[j] = 2;
-        cum += z[j]!;
-        if (cum >= target) break;
-        heap[0] = heap[--m]!;
-        bestHeapSiftDown(heap, 0, m, z);
-      }
-      for (let j = 0; j < n; j++) keep[j] = keep[j] === 2 ? 1 : 0;
+      if (sub >= enough || thr === 0) break;
+      thr = thr > LAST_THRESHOLD ? thr * FIRST_THRESHOLD : 0;
     }
-
-    // --- min-p: the largest weight is exactly 1
-    if (minP > 0) {
-      for (let j = 0; j < n; j++) if (keep[j] !== 0 && z[j]! < minP) keep[j] = 0;
-    }
-
-    // --- draw in id order
-    let S2 = 0;
-    for (let j = 0; j < n; j++) if (keep[j] !== 0) S2 += z[j]!;
-    const target = u * S2;
+    for (let q = (m >> 1) - 1; q >= 0; q--) bestHeapSiftDown(heap, q, m, z);
     let cum = 0;
-    let last = best;
+    while (m > 0) {
+      const j = heap[0]!;
+      keep[j] = 2;
+      cum += z[j]!;
+      if (cum >= target) break;
+      heap[0] = heap[--m]!;
+      bestHeapSiftDown(heap, 0, m, z);
+    }
+    for (let j = 0; j < n; j++) keep[j] = keep[j] === 2 ? 1 : 0;
+  }
+
+  /** Min-p: the largest weight is exactly 1, so "w >= minP · max" is "w >= minP". */
+  private dropBelowMinP(n: number): void {
+    const z = this.vals;
+    const keep = this.keep;
+    const minP = this.f[F_MINP]!;
+    for (let j = 0; j < n; j++) if (keep[j] !== 0 && z[j]! < minP) keep[j] = 0;
+  }
+
+  /** The draw, in id order over the kept candidates. */
+  private draw(n: number): number {
+    const z = this.vals;
+    const keep = this.keep;
+    const cand = this.cand;
+    let S = 0;
+    for (let j = 0; j < n; j++) if (keep[j] !== 0) S += z[j]!;
+    const target = this.f[F_U]! * S;
+    let cum = 0;
+    let last = this.best;
     for (let j = 0; j < n; j++) {
       if (keep[j] === 0) continue;
       cum += z[j]!;

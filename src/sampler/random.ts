@@ -7,8 +7,9 @@ const TWO_POW_M53 = 1 / 9007199254740992;
  * `[0, 1)` and all 2^53 values are equally likely. Random words are drawn in blocks into a
  * buffer preallocated here, so a call allocates nothing.
  *
- * This is the default `random` of `sample`: every session gets its own source (sessions share
- * nothing mutable), and the watermark's own `sample` has one.
+ * `sample`'s default source is this construction, inlined over a buffer the watermark owns (a
+ * function's double result would be boxed: a heap number per draw in V8). Use this function where
+ * you need the same kind of source yourself, e.g. for your own sampler after `session.bias`.
  *
  * @param bufferWords - 32-bit words fetched per `getRandomValues` call (even, 2..16384; default 512,
  *   i.e. 256 draws per refill)

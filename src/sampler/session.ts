@@ -1,6 +1,5 @@
 import { SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import type { FusedSampler, SampleOptions } from './fused.js';
-import { createUniform } from './random.js';
 import { checkArrayLike, checkIds, checkLogits, checkNoNaN, checkToken, describe } from './validate.js';
 
 /** Options of `wm.session()`. */
@@ -109,7 +108,6 @@ export class Session implements WatermarkSession {
   private seenKeys: Uint32Array;
   private seenUsed: Uint8Array;
   private seenCount = 0;
-  private rand: (() => number) | null = null;
   private len = 0;
   private nSteps = 0;
   private nMasked = 0;
@@ -166,11 +164,7 @@ export class Session implements WatermarkSession {
   sample(logits: Float32Array, options?: SampleOptions): number {
     checkLogits('session.sample', logits, this.V);
     const seed = this.willBias ? this.seed : null;
-    let fallback = this.rand;
-    if (fallback === null && (options === undefined || options === null || options.random === undefined)) {
-      fallback = this.rand = createUniform();
-    }
-    const token = this.core.sample('session.sample', logits, seed, 0, options, fallback ?? noRandom);
+    const token = this.core.sample('session.sample', logits, seed, 0, options);
     this.step(token);
     return token;
   }
@@ -298,8 +292,4 @@ export class Session implements WatermarkSession {
     this.seenKeys = keys;
     this.seenUsed = used;
   }
-}
-
-function noRandom(): number {
-  throw new Error('unreachable: a random source is always provided');
 }

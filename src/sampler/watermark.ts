@@ -2,7 +2,6 @@ import { SecretKey, type KeyParams } from '../key/secret-key.js';
 import { createGreenList, SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
 import { FusedSampler, type SampleOptions } from './fused.js';
-import { createUniform } from './random.js';
 import { Session, type SessionOptions, type WatermarkSession } from './session.js';
 import { checkArrayLike, checkIds, checkLogits, checkNoNaN, describe } from './validate.js';
 
@@ -147,7 +146,6 @@ export function createWatermark(options: WatermarkOptions): Watermark {
   const core = new FusedSampler(greenList, delta);
   const biasSeed = new Uint32Array(SEED_WORDS);
   const sampleSeed = new Uint32Array(SEED_WORDS);
-  let uniform: (() => number) | null = null;
 
   const bias = (logits: Float32Array, context: ArrayLike<number>): Float32Array => {
     checkLogits('bias', logits, V);
@@ -211,10 +209,7 @@ export function createWatermark(options: WatermarkOptions): Watermark {
       greenList.seedWindow(context, n, sampleSeed, 0);
       seed = sampleSeed;
     }
-    if (uniform === null && (sampleOptions === undefined || sampleOptions === null || sampleOptions.random === undefined)) {
-      uniform = createUniform();
-    }
-    return core.sample('sample', logits, seed, 0, sampleOptions, uniform ?? unreachable);
+    return core.sample('sample', logits, seed, 0, sampleOptions);
   };
 
   const session = (sessionOptions?: SessionOptions): WatermarkSession => new Session(greenList, core, delta, sessionOptions);
@@ -232,8 +227,4 @@ export function createWatermark(options: WatermarkOptions): Watermark {
     toString: () => `Watermark(fingerprint ${key.fingerprint})`,
     [Symbol.for('nodejs.util.inspect.custom')]: () => `Watermark(fingerprint ${key.fingerprint}, ${JSON.stringify(config)})`,
   });
-}
-
-function unreachable(): number {
-  throw new Error('unreachable: a random source is always provided');
 }
