@@ -197,6 +197,24 @@ describe('radiomark detect: options that map onto the detector', () => {
     expect(human.stdout).toMatch(/windows +best window of 20: .*doc\d\.txt tokens \d+-\d+, corrected p \S+/);
   });
 
+  it('--threads gives the same figures as one thread, and reports bad lines in input order', async () => {
+    const strip = (j: DetectJson): unknown => ({ ...j, timing: null, createdAt: null, config: { ...j.config, threads: null } });
+    const one = await detect(['--key', f('key.json'), '--json', '--threads', '0', '--decoys', '5', f('marked.jsonl'), f('texts'), f('clean.jsonl')]);
+    const two = await detect(['--key', f('key.json'), '--json', '--threads', '2', '--decoys', '5', f('marked.jsonl'), f('texts'), f('clean.jsonl')]);
+    expect(two.code).toBe(0);
+    expect(two.json!.config.threads).toBe(2);
+    expect(strip(two.json!)).toEqual(strip(one.json!));
+    const good = readFileSync(f('marked.jsonl'), 'utf8').split('\n').filter(Boolean);
+    writeFileSync(f('late-bad.jsonl'), [...good, '{"text": 1}', ...good.slice(0, 3), 'nope'].join('\n') + '\n');
+    const bad = await detect(['--key', f('key.json'), '--threads', '2', f('late-bad.jsonl')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/late-bad\.jsonl:31: field "text" must be a string, got a number 1 \(pass --skip-bad-lines/);
+    const skip = await detect(['--key', f('key.json'), '--threads', '2', '--skip-bad-lines', '--json', f('late-bad.jsonl')]);
+    expect(skip.json!.badLines.examples.map((e) => e.where)).toEqual([`${f('late-bad.jsonl')}:31`, `${f('late-bad.jsonl')}:35`]);
+    expect(skip.json!.inputs[0]!.badLines).toBe(2);
+    expect(skip.json!.documents).toBe(33);
+  });
+
   it('--progress draws on stderr only; stdout stays one JSON object', async () => {
     const r = await detect(['--key', f('key.json'), '--json', '--progress', f('marked.jsonl')]);
     expect(r.code).toBe(0);

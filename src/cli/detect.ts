@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { createWatermark, type SecretKey } from '../index.js';
 import { createMultiKeyDetector, detectWindows, DEFAULT_ALPHA, MAX_DECOYS, type MultiKeyResult } from '../detect/index.js';
-import { loadTokenizer, normalizeText, type Tokenizer } from '../tokenize/index.js';
+import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import { choice, flag, num, parse, str, strs, type OptionSpec } from './args.js';
 import { CliError, EXIT_DETECTED, EXIT_OK, UsageError } from './errors.js';
 import { alphaStr, int, oneIn, pct, pValue, seconds, verdictWords } from './format.js';
@@ -11,7 +12,6 @@ import {
   readSource,
   resolveInputs,
   type FieldSpec,
-  type InputDocument,
   type InputFormat,
   type InputSource,
 } from './input.js';
@@ -27,6 +27,8 @@ import {
   type WindowJson,
 } from './model.js';
 import { bytesStr, Progress, progressEnabled } from './progress.js';
+import { TokenizerPool } from './pool.js';
+import { encodeText, prepareLine, prepareText, type PrepareConfig, type Prepared } from './prepare.js';
 import { renderReport } from './report-html.js';
 import { toolVersion } from './version.js';
 
@@ -58,6 +60,8 @@ Input:
   --strip-zero-width     remove zero-width characters before tokenizing
   --skip-bad-lines       count malformed lines and continue (the count is in the output)
                          instead of stopping at the first one
+  --threads N|auto       tokenizer threads; the results do not depend on N [default auto:
+                         one per core but one, up to 8, for inputs over 16 MB; else 0]
 
 Test:
   --decoys M             also score under M random decoy keys (null check) [default 0;
@@ -107,6 +111,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   'no-prompt-exclusion': { type: 'boolean' },
   alpha: { type: 'string' },
   window: { type: 'string' },
+  threads: { type: 'string' },
   json: { type: 'boolean' },
   report: { type: 'string' },
   'fail-on': { type: 'string' },
@@ -123,6 +128,8 @@ const SAMPLE_GOOD = 60;
 export interface Io {
   out(s: string): void;
   err(s: string): void;
+  /** The CLI entry module, which tokenizer threads run (main.ts passes its own URL). */
+  readonly entry?: URL;
   readonly stderr: { write(s: string): boolean; readonly isTTY?: boolean; readonly columns?: number };
 }
 
@@ -140,7 +147,20 @@ interface Options {
   window: number | undefined;
   promptExclusion: boolean;
   filterPath: string | undefined;
+  /** Tokenizer threads (0: tokenize on the main thread). */
+  threads: number;
+  /** The CLI entry module, which tokenizer threads run. */
+  workerEntry: URL;
+  /** What tokenizer threads load (a name or a path), undefined for pre-tokenized input. */
+  tokenizerSpec: string | undefined;
 }
+
+/** Inputs at least this large get tokenizer threads under --threads auto. */
+const AUTO_THREADS_BYTES = 16e6;
+
+/** A batch sent to a tokenizer thread closes at this many characters or documents. */
+const BATCH_CHARS = 1 << 18;
+const BATCH_DOCS = 512;
 
 /**
  * `radiomark detect`: read the suspect corpus, run the pooled test under every key, print the
@@ -185,7 +205,10 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
     if (keys.some((o) => o.key.fingerprint === k.key.fingerprint)) throw new UsageError(`--key ${path}: the same key (fingerprint ${k.key.fingerprint}) is given twice`);
     keys.push(k);
   }
-  const tokenizer = await resolveTokenizer(keys, str(p, 'tokenizer'), tokensMode);
+  const resolvedTok = await resolveTokenizer(keys, str(p, 'tokenizer'), tokensMode);
+  const tokenizer = resolvedTok?.tok;
+  const threadsArg = str(p, 'threads');
+  const threads = threadsArg === undefined || threadsArg === 'auto' ? undefined : num(p, 'threads', { integer: true, min: 0, max: 64 })!;
   const vocabSize = resolveVocab(keys, tokenizer, explicitVocab);
 
   const promptFieldArg = str(p, 'prompt-field');
@@ -209,6 +232,9 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
     window,
     promptExclusion: !flag(p, 'no-prompt-exclusion'),
     filterPath: str(p, 'filter'),
+    threads: 0,
+    workerEntry: io.entry ?? new URL(import.meta.url),
+    tokenizerSpec: resolvedTok?.spec,
   };
 
   const resolved = await resolveInputs(p.positionals);
@@ -220,6 +246,8 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
   const forced = flag(p, 'progress') ? true : flag(p, 'no-progress') ? false : undefined;
   const totalBytes = resolved.sources.every((s) => s.size !== undefined) ? resolved.sources.reduce((a, s) => a + s.size!, 0) : undefined;
   const progress = new Progress(io.stderr, progressEnabled(io.stderr, forced), totalBytes);
+  opts.threads = threads ?? (io.entry && (totalBytes === undefined || totalBytes >= AUTO_THREADS_BYTES) ? Math.min(availableParallelism() - 1, 8) : 0);
+  if (opts.threads > 0 && !io.entry) throw new UsageError('--threads needs the radiomark command (tokenizer threads run its entry module)');
 
   const run = await score(opts, resolved.sources, bad, filter, progress);
   progress.done();
@@ -244,6 +272,7 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
       budget: budget ?? null,
       decoys,
       window: window ?? null,
+      threads: opts.threads,
     },
     inputs: run.inputs,
     unreadable: resolved.unreadable,
@@ -272,7 +301,7 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
   return failOn === 'detect' && out.verdict === 'detected' ? EXIT_DETECTED : EXIT_OK;
 }
 
-async function resolveTokenizer(keys: LoadedKey[], flagSpec: string | undefined, tokensMode: boolean): Promise<Tokenizer | undefined> {
+async function resolveTokenizer(keys: LoadedKey[], flagSpec: string | undefined, tokensMode: boolean): Promise<{ tok: Tokenizer; spec: string } | undefined> {
   const bound = new Map<string, string>(); // tokenizer name -> first key file binding it
   for (const k of keys) {
     const t = k.key.params.tokenizer;
@@ -304,8 +333,7 @@ async function resolveTokenizer(keys: LoadedKey[], flagSpec: string | undefined,
       `the key file ${boundFile} was made for tokenizer ${boundName}, but --tokenizer ${spec}${spec === tok.name ? '' : ` is ${tok.name}`}: refusing, the green lists would not line up`,
     );
   }
-  spec = tok.name;
-  return tok;
+  return { tok, spec };
 }
 
 function resolveVocab(keys: LoadedKey[], tok: Tokenizer | undefined, explicit: number | undefined): number {
@@ -359,8 +387,7 @@ async function readFilter(opts: Options, bad: BadLines): Promise<Filter> {
 }
 
 function encode(opts: Options, text: string): Uint32Array {
-  const t = opts.normalize === 'none' ? text : normalizeText(text, { form: opts.normalize, stripZeroWidth: opts.stripZeroWidth });
-  return opts.tokenizer!.encode(t);
+  return encodeText({ spec: opts.spec, normalize: opts.normalize, stripZeroWidth: opts.stripZeroWidth }, opts.tokenizer!, text);
 }
 
 interface SampleCandidate {
@@ -412,17 +439,20 @@ async function score(opts: Options, sources: InputSource[], bad: BadLines, filte
   const inputs: InputJson[] = [];
   const start = performance.now();
 
-  const addDoc = (d: InputDocument, srcIndex: number, line: number): void => {
-    const completion = d.tokens ?? encode(opts, d.text!);
-    const prompt = d.promptTokens ?? (d.prompt !== undefined && opts.spec.promptField !== undefined ? encode(opts, d.prompt) : undefined);
+  const docsBySource: number[] = sources.map(() => 0);
+  const addDoc = (d: Extract<Prepared, { tokens: Uint32Array }>, srcIndex: number): void => {
+    const completion = d.tokens;
+    const prompt = d.promptTokens;
     det.add(completion, prompt ? { promptTokens: prompt } : undefined);
     if (documents === docSource.length) {
       docSource = grow(docSource);
       docLine = grow(docLine);
     }
+    const colon = d.where.lastIndexOf(':');
     docSource[documents] = srcIndex;
-    docLine[documents] = line;
+    docLine[documents] = sources[srcIndex]!.path === d.where || colon < 0 ? 0 : Number(d.where.slice(colon + 1)) || 0;
     documents++;
+    docsBySource[srcIndex]!++;
     tokens += completion.length;
     promptTokens += prompt?.length ?? 0;
     if (windows) {
@@ -446,33 +476,77 @@ async function score(opts: Options, sources: InputSource[], bad: BadLines, filte
       sample = { where: d.where, tokens: completion.slice(0, SAMPLE_TOKENS), total: completion.length };
     }
   };
+  /** Hands one prepared document to the detector, or its bad line to the counter (in input order). */
+  const handle = (r: Prepared, srcIndex: number): void => {
+    if (r.bad) bad.forSource(srcIndex).add(r.where, r.bad.reason, r.bad.message);
+    else addDoc(r, srcIndex);
+  };
 
-  for (let si = 0; si < sources.length; si++) {
-    const source = sources[si]!;
-    const badBefore = bad.total;
-    const docsBefore = documents;
-    let format: InputFormat = 'text';
-    const stats = await readSource(source, opts.format, bad, {
-      onFormat: (f) => (format = f),
-      onBytes: (n) => {
-        bytes += n;
-        progress.tick({ bytes, documents, tokens });
-      },
-      onJson: (v, where) => {
-        const d = extractDocument(v, where, opts.spec, bad);
-        if (d) addDoc(d, si, Number(where.slice(where.lastIndexOf(':') + 1)));
-      },
-      onText: (text, where) => addDoc({ where, text }, si, 0),
-    });
+  const cfg: PrepareConfig = { spec: opts.spec, normalize: opts.normalize, stripZeroWidth: opts.stripZeroWidth };
+  const pool = opts.threads > 0 ? new TokenizerPool(opts.workerEntry, opts.threads, { tokenizer: opts.tokenizerSpec, cfg }) : undefined;
+  // Batches in flight, in input order; each resolves to its documents in order.
+  const inflight: { src: number; results: Promise<Prepared[]> }[] = [];
+  let batch: { kind: 'jsonl' | 'text'; src: number; texts: string[]; wheres: string[]; chars: number } | undefined;
+  const flush = (): void => {
+    if (!batch || batch.texts.length === 0) return;
+    const results = pool!.run(batch.kind, batch.texts, batch.wheres);
+    results.catch(() => undefined); // rejections surface when awaited, in order
+    inflight.push({ src: batch.src, results });
+    batch = undefined;
+  };
+  const queue = (kind: 'jsonl' | 'text', src: number, text: string, where: string): void => {
+    if (!batch || batch.kind !== kind || batch.src !== src) {
+      flush();
+      batch = { kind, src, texts: [], wheres: [], chars: 0 };
+    }
+    batch.texts.push(text);
+    batch.wheres.push(where);
+    batch.chars += text.length;
+    if (batch.chars >= BATCH_CHARS || batch.texts.length >= BATCH_DOCS) flush();
+  };
+  const drain = async (max: number): Promise<void> => {
+    while (inflight.length > max) {
+      const { src, results } = inflight.shift()!;
+      for (const r of await results) handle(r, src);
+    }
+  };
+
+  const stats: { source: InputSource; sha256: string; bytes: number; lines: number; blankLines: number; format: InputFormat }[] = [];
+  try {
+    for (let si = 0; si < sources.length; si++) {
+      const source = sources[si]!;
+      let format: InputFormat = 'text';
+      const sink = bad.forSource(si);
+      const st = await readSource(source, opts.format, sink, {
+        onFormat: (f) => (format = f),
+        onBytes: (n) => {
+          bytes += n;
+          progress.tick({ bytes, documents, tokens });
+        },
+        onLine: pool ? (line, where) => queue('jsonl', si, line, where) : (line, where) => handle(prepareLine(cfg, tok, line, where), si),
+        onText: pool ? (text, where) => queue('text', si, text, where) : (text, where) => handle(prepareText(cfg, tok!, text, where), si),
+        afterChunk: pool ? () => drain(2 * pool.size) : undefined,
+      });
+      stats.push({ source, format, ...st });
+    }
+    if (pool) {
+      flush();
+      await drain(0);
+    }
+  } finally {
+    await pool?.close();
+  }
+  for (let si = 0; si < stats.length; si++) {
+    const st = stats[si]!;
     inputs.push({
-      path: source.path,
-      sha256: stats.sha256,
-      bytes: stats.bytes,
-      format,
-      documents: documents - docsBefore,
-      lines: stats.lines,
-      blankLines: stats.blankLines,
-      badLines: bad.total - badBefore,
+      path: st.source.path,
+      sha256: st.sha256,
+      bytes: st.bytes,
+      format: st.format,
+      documents: docsBySource[si]!,
+      lines: st.lines,
+      blankLines: st.blankLines,
+      badLines: bad.bySource[si] ?? 0,
     });
   }
   progress.tick({ bytes, documents, tokens });

@@ -150,11 +150,20 @@ export type BadLineReason =
   | 'invalidUtf8'
   | 'emptyFile';
 
+/** Where bad lines are reported: {@link BadLines} or one input's view of it. */
+export interface BadSink {
+  /**
+   * Records one bad line (or file).
+   * @throws CliError when not skipping
+   */
+  add(where: string, reason: BadLineReason, message: string): void;
+}
+
 /**
  * Counts malformed input under `--skip-bad-lines`, or throws on the first one without it. Nothing
  * is dropped silently: the totals by reason and the first few locations go into the output.
  */
-export class BadLines {
+export class BadLines implements BadSink {
   /** Total lines (or files) skipped. */
   total = 0;
   /** Counts by reason. */
@@ -163,8 +172,21 @@ export class BadLines {
   readonly examples: { where: string; reason: BadLineReason; message: string }[] = [];
   static readonly MAX_EXAMPLES = 10;
 
+  /** Counts per input index, for the inputs recorded through {@link BadLines.forSource}. */
+  readonly bySource: number[] = [];
+
   /** @param skip - count and continue (`--skip-bad-lines`) instead of failing */
   constructor(readonly skip: boolean) {}
+
+  /** A sink that also counts the bad lines of input number `index`. */
+  forSource(index: number): BadSink {
+    return {
+      add: (where, reason, message) => {
+        this.add(where, reason, message);
+        this.bySource[index] = (this.bySource[index] ?? 0) + 1;
+      },
+    };
+  }
 
   /**
    * Records one bad line.
@@ -204,6 +226,13 @@ export interface ReadHandlers {
   onBytes?(n: number): void;
   /** A JSONL line that parsed to a JSON value: `where` is `file:line`. */
   onJson?(value: unknown, where: string): void;
+  /**
+   * A non-blank JSONL line, unparsed (instead of `onJson`): for callers that parse elsewhere (the
+   * tokenizer threads). They must report invalid JSON themselves, with {@link parseJsonLine}.
+   */
+  onLine?(text: string, where: string): void;
+  /** Awaited after each chunk: lets the caller apply back-pressure. */
+  afterChunk?(): Promise<void> | void;
   /** A whole text file (format `text`). */
   onText?(text: string, where: string): void;
 }
@@ -231,7 +260,7 @@ export type ByteSource = AsyncIterable<Uint8Array>;
 export async function readSource(
   source: InputSource,
   format: InputFormat | 'auto',
-  bad: BadLines,
+  bad: BadSink,
   handlers: ReadHandlers,
   open: (s: InputSource) => ByteSource = openSource,
 ): Promise<ReadStats> {
@@ -241,7 +270,7 @@ export async function readSource(
   let fmt: InputFormat | undefined = format === 'auto' ? formatByExtension(source.path) : format;
   const iter = open(source)[Symbol.asyncIterator]();
   const chunks: Uint8Array[] = []; // text mode only
-  const lines = new LineSplitter(name, bad, (v, where) => handlers.onJson?.(v, where));
+  const lines = new LineSplitter(name, bad, (v, where) => handlers.onJson?.(v, where), handlers.onLine);
   try {
     for (;;) {
       const { value, done } = await iter.next();
@@ -264,6 +293,7 @@ export async function readSource(
       }
       if (fmt === 'jsonl') lines.push(chunk);
       else chunks.push(chunk);
+      await handlers.afterChunk?.();
     }
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -349,11 +379,13 @@ export class LineSplitter {
    * @param name - the source name for `file:line`
    * @param bad - bad-line counter
    * @param onValue - receives each parsed JSON value with its `file:line`
+   * @param onRaw - if given, receives each non-blank line unparsed instead
    */
   constructor(
     private readonly name: string,
-    private readonly bad: BadLines,
+    private readonly bad: BadSink,
     private readonly onValue: (value: unknown, where: string) => void,
+    private readonly onRaw?: (text: string, where: string) => void,
   ) {}
 
   /** Feeds a chunk; complete lines are processed at once. */
@@ -432,14 +464,26 @@ export class LineSplitter {
       return;
     }
     const where = `${this.name}:${lineNo}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(s);
-    } catch (e) {
-      this.bad.add(where, 'invalidJson', `not valid JSON: ${jsonReason(e, s)}`);
+    if (this.onRaw) {
+      this.onRaw(s, where);
       return;
     }
-    this.onValue(value, where);
+    const parsed = parseJsonLine(s, where, this.bad);
+    if (parsed) this.onValue(parsed.value, where);
+  }
+}
+
+/**
+ * Parses one JSONL line, reporting invalid JSON through `bad` (which throws unless skipping).
+ *
+ * @returns `{ value }`, or undefined when the line is bad and skipped
+ */
+export function parseJsonLine(s: string, where: string, bad: BadSink): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(s) as unknown };
+  } catch (e) {
+    bad.add(where, 'invalidJson', `not valid JSON: ${jsonReason(e, s)}`);
+    return undefined;
   }
 }
 
@@ -558,7 +602,7 @@ export function getField(obj: unknown, path: string): unknown {
  * @param bad - bad-line counter (throws unless skipping)
  * @returns the document, or undefined when the line was bad and skipped
  */
-export function extractDocument(value: unknown, where: string, spec: FieldSpec, bad: BadLines): InputDocument | undefined {
+export function extractDocument(value: unknown, where: string, spec: FieldSpec, bad: BadSink): InputDocument | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     bad.add(where, 'notAnObject', `expected a JSON object, got ${typeName(value)}`);
     return undefined;
@@ -597,7 +641,7 @@ export function extractDocument(value: unknown, where: string, spec: FieldSpec, 
   return { where, tokens, promptTokens };
 }
 
-function toIds(v: unknown, field: string, where: string, vocabSize: number, bad: BadLines): Uint32Array | undefined {
+function toIds(v: unknown, field: string, where: string, vocabSize: number, bad: BadSink): Uint32Array | undefined {
   if (!Array.isArray(v)) {
     bad.add(where, 'wrongType', `field "${field}" must be an array of token ids, got ${typeName(v)} ${show(v, 40)}`);
     return undefined;

@@ -8,6 +8,7 @@
  */
 import { closest } from './args.js';
 import { EXIT_USAGE, formatError } from './errors.js';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { toolVersion } from './version.js';
 
 /** `radiomark --help`. */
@@ -69,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'keygen':
         return await (await import('./keygen.js')).keygen(rest, out);
       case 'detect':
-        return await (await import('./detect.js')).detect(rest, { out, err, stderr: process.stderr });
+        return await (await import('./detect.js')).detect(rest, { out, err, stderr: process.stderr, entry: new URL(import.meta.url) });
       case 'probe':
         return await (await import('./probe.js')).probe(rest, { out, err, stderr: process.stderr });
       case 'report':
@@ -87,18 +88,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// A closed pipe (radiomark detect ... | head) is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
+if (!isMainThread && (workerData as { radiomark?: unknown } | null)?.radiomark === 'radiomark-tokenize-worker') {
+  // This module is also the body of detect's tokenizer threads (one entry point, no extra file).
+  void import('./pool.js').then((m) => m.runTokenizerThread());
+} else {
+  // A closed pipe (radiomark detect ... | head) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(formatError('radiomark', e, process.argv.includes('--debug')).text);
-    process.exitCode = EXIT_USAGE;
-  },
-);
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(formatError('radiomark', e, process.argv.includes('--debug')).text);
+      process.exitCode = EXIT_USAGE;
+    },
+  );
+}

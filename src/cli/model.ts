@@ -130,6 +130,8 @@ export interface DetectJson {
     budget: number | null;
     decoys: number;
     window: number | null;
+    /** Tokenizer threads used (the figures do not depend on it); absent when not applicable. */
+    threads?: number;
   };
   inputs: InputJson[];
   /** Files under directory arguments that could not be read (skipped, with a warning). */
