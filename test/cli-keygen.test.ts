@@ -11,13 +11,16 @@ describe('radiomark (no command), --help, --version', () => {
     expect(bare.stdout).toMatch(/^Usage: radiomark COMMAND/);
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['keygen', 'probe', 'detect', 'report']) expect(help.stdout).toContain(`  ${c} `);
+    for (const c of ['keygen', 'probe', 'detect', 'report', 'simulate']) expect(help.stdout).toContain(`  ${c} `);
     expect(help.stdout).toMatch(/Exit status: 0/);
     const v = await runCli(['--version']);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(v.stdout).toBe(`radiomark ${pkg.version}\n`);
     const sub = await runCli(['help', 'keygen']);
     expect(sub.stdout).toMatch(/^Usage: radiomark keygen/);
+    const sim = await runCli(['simulate', '--help']);
+    expect(sim.code).toBe(0);
+    expect(sim.stdout).toMatch(/^Usage: radiomark simulate/);
   });
 
   it('suggests the command a typo meant', async () => {

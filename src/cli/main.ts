@@ -23,6 +23,8 @@ These commands are the investigator's side:
   detect    test suspect outputs (JSONL, text files, directories, stdin) for the watermark;
             summary, --json, --report report.html
   report    render the HTML report from a saved "detect --json" result
+  simulate  watch the whole story on this machine: a teacher serves watermarked answers, a
+            student is distilled from them, detect catches it (small n-gram models)
 
 A typical investigation:
   radiomark keygen --out key.json --tokenizer o200k          (once; the model server uses it)
@@ -41,7 +43,7 @@ the watermark was detected, 2 usage or input error (or probe left prompts unansw
 130 interrupted.
 `;
 
-const COMMANDS = ['keygen', 'probe', 'detect', 'report'] as const;
+const COMMANDS = ['keygen', 'probe', 'detect', 'report', 'simulate'] as const;
 
 /**
  * Runs the CLI.
@@ -75,6 +77,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./probe.js')).probe(rest, { out, err, stderr: process.stderr });
       case 'report':
         return await (await import('./report.js')).report(rest, out);
+      case 'simulate':
+        // The simulator's room owns the command; the CLI only dispatches to it.
+        return await (await import('../simulate/cli.js')).runSimulateCommand([...rest], { out, err });
       default: {
         const near = closest(cmd, COMMANDS);
         err(`radiomark: unknown command ${JSON.stringify(cmd)}${near ? `; did you mean ${near}?` : ''} (see radiomark --help)\n`);
