@@ -9,6 +9,7 @@ export const entries = {
   'key/index': 'src/key/index.ts',
   'scheme/index': 'src/scheme/index.ts',
   'stats/index': 'src/stats/index.ts',
+  'detect/index': 'src/detect/index.ts',
   'testing/index': 'src/testing/index.ts',
   'cli/main': 'src/cli/main.ts',
   'tokenize/index': 'src/tokenize/index.ts',

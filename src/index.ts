@@ -10,4 +10,5 @@ export { RadiomarkError, type RadiomarkErrorCode } from './errors.js';
 export * from './key/index.js';
 export * from './scheme/index.js';
 export * from './stats/index.js';
+export * from './detect/index.js';
 export { createWatermark, type Watermark, type WatermarkOptions } from './sampler/watermark.js';
