@@ -225,6 +225,26 @@ describe('radiomark detect: options that map onto the detector', () => {
   });
 });
 
+describe('radiomark detect: text normalization', () => {
+  it('special-token text never throws; --strip-zero-width undoes inserted zero-width spaces', async () => {
+    const docs = readFileSync(f('marked.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { prompt: string; text: string });
+    const special = docs.map((d, i) => ({ ...d, text: i % 5 === 0 ? `${d.text}<|endoftext|><|im_start|>` : d.text }));
+    writeFileSync(f('special.jsonl'), special.map((d) => JSON.stringify(d)).join('\n'));
+    const sp = await detect(['--key', f('key.json'), '--json', f('special.jsonl')]);
+    expect(sp.code).toBe(0);
+    expect(sp.json!.verdict).toBe('detected');
+    // An evader inserts U+200B after every word: the ids change, the text looks the same.
+    const zw = docs.map((d) => ({ ...d, text: d.text.replace(/ /g, '\u200B ') }));
+    writeFileSync(f('zw.jsonl'), zw.map((d) => JSON.stringify(d)).join('\n'));
+    const plain = await detect(['--key', f('key.json'), '--json', f('marked.jsonl')]);
+    const raw = await detect(['--key', f('key.json'), '--json', f('zw.jsonl')]);
+    const stripped = await detect(['--key', f('key.json'), '--json', '--strip-zero-width', '--normalize', 'nfkc', f('zw.jsonl')]);
+    expect(stripped.json!.config).toMatchObject({ normalize: 'NFKC', stripZeroWidth: true });
+    expect(raw.json!.keys[0]!.greenFraction!).toBeLessThan(plain.json!.keys[0]!.greenFraction! - 0.1);
+    expect([stripped.json!.keys[0]!.scored, stripped.json!.keys[0]!.green]).toEqual([plain.json!.keys[0]!.scored, plain.json!.keys[0]!.green]);
+  });
+});
+
 describe('radiomark detect: bad input', () => {
   it('names the file and line of malformed JSONL; --skip-bad-lines counts and continues', async () => {
     const good = readFileSync(f('marked.jsonl'), 'utf8').split('\n').filter(Boolean);

@@ -219,6 +219,35 @@ describe('radiomark probe against a fake OpenAI-compatible server', () => {
     }
   });
 
+  it('after a kill -9 mid-run (torn last line, stale lock) a rerun loses nothing and duplicates nothing', async () => {
+    const server = await startFakeServer((req) => ({ kind: 'ok', text: `reply to ${req.body.prompt}`, delayMs: 40 }));
+    try {
+      const out = join(s.dir, 'killed.jsonl');
+      const promptFile = prompts('killed-prompts.jsonl', 50);
+      const args = ['probe', '--endpoint', `${server.url}/v1/completions`, '--prompts', promptFile, '--out', out, '--concurrency', '3'];
+      const { child, done } = spawnCli(args);
+      await waitFor(() => existsSync(out) && jsonl(readFileSync(out, 'utf8')).length >= 6);
+      child.kill('SIGKILL');
+      const r = await done;
+      expect(r.signal).toBe('SIGKILL');
+      expect(existsSync(`${out}.lock`)).toBe(true); // left behind: its process is gone
+      const before = jsonl(readFileSync(out, 'utf8'));
+      expect(before.length).toBeLessThan(50);
+      appendFileSync(out, '{"id":"h:torn","prompt":"half a li'); // a write cut short by the crash
+      const again = await runCli(args);
+      expect(again.code).toBe(0);
+      expect(again.stderr).toMatch(/removed an incomplete last line \(\d+ bytes\)/);
+      expect(again.stdout).toMatch(new RegExp(`50 prompts: ${50 - before.length} answered now, ${before.length} already`));
+      const all = jsonl(readFileSync(out, 'utf8'));
+      expect(all).toHaveLength(50);
+      expect(new Set(all.map((l) => l.id)).size).toBe(50);
+      expect(all.every((l) => l.text === `reply to ${l.prompt}`)).toBe(true);
+      expect(all.slice(0, before.length)).toEqual(before); // nothing written before the crash was touched
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses a second probe on the same output while the first runs', async () => {
     const server = await startFakeServer(() => ({ kind: 'ok', text: 'x', delayMs: 500 }));
     try {
