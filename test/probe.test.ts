@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, existsSync, appendFileSync } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay, parseRetryAfter, readDone, readPrompts, resolveEndpoint, retryableStatus } from '../src/cli/probe.js';
-import { jsonl, runCli, scratch, spawnCli, startFakeServer } from './cli-helpers.js';
+import { jsonl, runCli, scratch, spawnCli, startFakeServer, waitFor } from './cli-helpers.js';
 
 const FAST = ['--retry-delay', '5ms', '--retry-max-delay', '40ms'];
 
@@ -286,12 +286,3 @@ describe('radiomark probe against a fake OpenAI-compatible server', () => {
     expect(help.stdout).toMatch(/^Usage: radiomark probe/);
   });
 });
-
-/** Polls `cond` every 10 ms for up to `ms`. */
-export async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
