@@ -138,6 +138,44 @@ class ToyModel {
   }
 }
 
+/** The embedded model as a plain function, for code that is not a server (see examples/serving-quickstart.ts). */
+export interface ToyLanguageModel {
+  /** Width of `logits()`: o200k's 200,019 ids. */
+  readonly vocabSize: number;
+  /** Next-token logits after `ids` (a fresh Float32Array; -Infinity outside the toy vocabulary). */
+  logits(ids: ArrayLike<number>): Float32Array;
+  /** o200k encoding (special-token text is plain text). */
+  encode(text: string): number[];
+  /** o200k decoding. */
+  decode(ids: readonly number[]): string;
+}
+
+/**
+ * The server's toy model without the server.
+ *
+ * @param seed - model seed (default 1, the server's)
+ * @returns a {@link ToyLanguageModel}
+ * @example
+ * ```ts
+ * const model = createToyModel();
+ * const logits = model.logits(model.encode('Once upon a time'));
+ * ```
+ */
+export function createToyModel(seed = 1): ToyLanguageModel {
+  const m = new ToyModel(seed);
+  return {
+    vocabSize: O200K_VOCAB_SIZE,
+    logits: (ids) => {
+      const out = new Float32Array(O200K_VOCAB_SIZE).fill(-Infinity);
+      const n = ids.length;
+      m.next(n >= 2 ? ids[n - 2]! : END_OF_TEXT, n >= 1 ? ids[n - 1]! : END_OF_TEXT, out);
+      return out;
+    },
+    encode: encodeText,
+    decode: (ids) => decode(ids),
+  };
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
