@@ -21,9 +21,12 @@ export interface SessionOptions {
 
 /**
  * Per-request watermark state: the current window (prompt tail, then generated tokens) and the
- * windows already used in this generation. Use one session per generated sequence; sessions share
- * nothing mutable with each other (the watermark's scratch buffers are used only inside one
- * synchronous call), so concurrent requests cannot interfere.
+ * windows already used in this generation. Use one session per generated sequence. Sessions share
+ * no state with each other: the watermark's scratch buffers hold nothing between calls (each call
+ * is synchronous), and the default random source's buffer, also the watermark's, only hands out
+ * independent uniforms, so which session draws which word changes no distribution. Concurrent
+ * requests cannot interfere: interleaved sessions produce exactly what they produce one by one
+ * (tested with seeded sources).
  *
  * A step is either `sample(logits)` (draw and accept in one call), or `bias(logits)` followed by
  * `accept(token)` for servers whose own sampler picks the token.
