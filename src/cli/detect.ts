@@ -372,8 +372,9 @@ interface Filter {
 
 async function readFilter(opts: Options, bad: BadLines): Promise<Filter> {
   const path = opts.filterPath!;
-  const [source] = (await resolveInputs([path])).sources;
-  if (!source || source.path === '-') throw new UsageError('--filter needs a file');
+  const found = (await resolveInputs([path])).sources;
+  const source = found[0];
+  if (found.length !== 1 || !source || source.path === '-' || source.path !== path) throw new UsageError(`--filter needs one file (JSONL or text), got ${path}`);
   const sequences: Uint32Array[] = [];
   const spec: FieldSpec = { ...opts.spec, promptField: undefined, promptRequired: false };
   const stats = await readSource(source, opts.format, bad, {
