@@ -124,6 +124,32 @@ test('the negligible-mass rule drops exactly the tokens below the cut, whose tot
   for (let i = 0; i < 50; i++) expect(wm.sample(logits, [3], { random: a })).toBe(referenceSample(wm, logits, [3], {}, b));
 });
 
+test('larger vocabularies: both top-k collection paths (from the heap, and a second pass) agree with the reference', () => {
+  const key = keyFromBytes(new Uint8Array(32).fill(2));
+  const V = 3000;
+  const gl = createGreenList({ key, gamma: 0.5, contextWidth: 2, vocabSize: V });
+  const wm = createWatermark({ key, vocabSize: V, gamma: 0.5, delta: 6, contextWidth: 2 });
+  const seed = new Uint32Array(3);
+  gl.seedWindow([1, 2], 2, seed, 0);
+  const r = seededRandom(12);
+  const flat = Float32Array.from({ length: V }, () => Math.floor(r() * 4)); // ties, all within delta
+  const peaked = Float32Array.from({ length: V }, () => (r() + r() + r()) * 3);
+  const core = new FusedSampler(gl, 6);
+  const seen = new Set<string>();
+  for (const logits of [flat, peaked]) {
+    for (const topK of [1, 10, 200]) {
+      const a = seededRandom(topK);
+      const b = seededRandom(topK);
+      for (let i = 0; i < 20; i++) {
+        expect(wm.sample(logits, [1, 2], { topK, topP: 0.9, random: a })).toBe(referenceSample(wm, logits, [1, 2], { topK, topP: 0.9 }, b));
+      }
+      core.sample('t', logits, seed, 0, { topK });
+      seen.add(core.candidates > 4 * topK + 8 ? 'second pass' : 'heap');
+    }
+  }
+  expect([...seen].sort()).toEqual(['heap', 'second pass']);
+});
+
 describe('the fused sampler hashes only candidates that can be kept', () => {
   const key = keyFromBytes(new Uint8Array(32).fill(3));
   const V = 50_000;
