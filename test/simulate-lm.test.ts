@@ -6,7 +6,7 @@ import { NGramBuilder } from '../src/simulate/ngram.js';
 import { createRandom, shuffleInPlace } from '../src/simulate/random.js';
 import { Student } from '../src/simulate/student.js';
 import { createSyntheticTeacher } from '../src/simulate/synthetic.js';
-import { NGramTeacher, serve } from '../src/simulate/teacher.js';
+import { NGramTeacher, serve, TeacherServer } from '../src/simulate/teacher.js';
 
 function softmax(logits: Float32Array): Float64Array {
   let m = -Infinity;
@@ -240,6 +240,20 @@ describe('serve (the teacher through the real sampler)', () => {
     const c = serve(t, plain, prompts(100), 3000, createRandom('c'), { maxNewTokens: 32 });
     expect(Math.abs(green(c) - 0.25)).toBeLessThan(0.05);
     expect(a.nats / a.tokens).toBeGreaterThan(c.nats / c.tokens); // the bias costs the teacher's likelihood
+  });
+
+  it('serves a smaller budget as a prefix of a larger one, equal to a fresh run', () => {
+    const wm = createWatermark({ key, vocabSize: V, gamma: 0.25, delta: 2, contextWidth: 2 });
+    const ids = (r: ReturnType<typeof serve>) => r.completions.map((c) => Array.from(c.completion));
+    const server = new TeacherServer(t, wm, prompts(200)[Symbol.iterator](), createRandom('p'), { maxNewTokens: 16 });
+    const big = server.take({ tokens: 2000 });
+    const small = server.take({ tokens: 700 });
+    const fresh = serve(t, wm, prompts(200), 700, createRandom('p'), { maxNewTokens: 16 });
+    expect(ids(small)).toEqual(ids(fresh));
+    expect(small.nats).toBeCloseTo(fresh.nats, 9);
+    expect(ids(big).slice(0, small.completions.length)).toEqual(ids(small));
+    expect(server.take({ completions: 3 }).completions.length).toBe(3);
+    expect(server.generated).toBe(big.completions.length);
   });
 
   it('stops at the n-gram teacher end-of-text and refuses a vocabulary mismatch', () => {

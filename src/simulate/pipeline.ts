@@ -14,7 +14,7 @@ import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import type { NGramModel } from './ngram.js';
 import { createRandom, type Random } from './random.js';
 import { Student, trainNGram, type TrainingSequence } from './student.js';
-import { serve, type Completion, type ServeOptions, type ServeReport } from './teacher.js';
+import { TeacherServer, type Completion, type ServeOptions, type ServeReport } from './teacher.js';
 import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind } from './world.js';
 
 /** Options of {@link runSimulation}. Every field has a default ({@link SIMULATE_DEFAULTS}). */
@@ -61,12 +61,21 @@ export interface SimulateOptions {
   readonly decoys?: number;
   /** Score only windows seen in the owner's watermarked data (the optional filter). */
   readonly filter?: boolean;
+  /** Also score every suspect with the filter, on the same documents (reported as `filtered`). */
+  readonly alsoFiltered?: boolean;
+  /**
+   * The filter's reference: the watermarked distillation answers plus this many times as many other
+   * watermarked answers the owner logged (0: exactly the distillation answers; optimistic).
+   */
+  readonly filterExtra?: number;
   /** R1 prompt exclusion (default on, as in the CLI). */
   readonly promptExclusion?: boolean;
   /** Largest completion length (teacher and student). */
   readonly maxNewTokens?: number;
   /** Run the two controls. */
   readonly controls?: boolean;
+  /** Largest number of tokens a suspect generates while trying to reach the budget. */
+  readonly maxSuspectTokens?: number;
   /** Watermarked teacher texts used as prompts by the prompt-copying control. */
   readonly controlPrompts?: number;
   /** Use only this many WordNet glosses (for fast tests; default all). */
@@ -95,10 +104,13 @@ export const SIMULATE_DEFAULTS = Object.freeze({
   budget: 200_000,
   decoys: 20,
   filter: false,
+  alsoFiltered: false,
+  filterExtra: 0,
   promptExclusion: true,
   maxNewTokens: 64,
   controls: true,
   controlPrompts: 500,
+  maxSuspectTokens: 20_000_000,
   corpusGlosses: 0,
   alpha: 1e-6,
 });
@@ -117,6 +129,8 @@ export interface SuspectReport {
   readonly detection: DetectionResult;
   /** Whether the fixed budget of scored positions was reached. */
   readonly budgetReached: boolean;
+  /** The same documents scored with the filter (option `alsoFiltered`). */
+  readonly filtered?: DetectionResult;
   /** The first completions (watermark tokenizer ids), for the report's coloured sample. */
   readonly samples: readonly { readonly prompt: Uint32Array; readonly completion: Uint32Array }[];
   readonly ms: number;
@@ -195,6 +209,8 @@ export function resolveSimulateOptions(options: SimulateOptions = {}): Resolved 
   num('maxNewTokens', o.maxNewTokens, 1, 100_000, true);
   num('alpha', o.alpha, 1e-300, 0.5);
   num('controlPrompts', o.controlPrompts, 1, 1e6, true);
+  num('maxSuspectTokens', o.maxSuspectTokens, 1, 1e10, true);
+  num('filterExtra', o.filterExtra, 0, 1000);
   num('corpusGlosses', o.corpusGlosses, 0, 1e7, true);
   if (o.topK !== undefined) num('topK', o.topK, 1, 1e7, true);
   if (o.topP !== undefined) num('topP', o.topP, 1e-9, 1);
@@ -223,6 +239,18 @@ export function simulationKey(seed: string, params: { gamma: number; contextWidt
     bytes[i + 3] = w >>> 24;
   }
   return keyFromBytes(bytes, { ...params, tokenizer: 'o200k' });
+}
+
+/**
+ * Teacher servers by (world, seed, role, scheme and sampling settings). A smaller budget is a
+ * prefix of a larger one, so runs that differ only in rho, budget or student share their teacher
+ * outputs, with the same numbers as fresh runs.
+ */
+const servers = new Map<string, TeacherServer>();
+
+/** Forgets the memoized teacher outputs (they can hold millions of tokens). */
+export function clearServerCache(): void {
+  servers.clear();
 }
 
 /** Progress callback: one line per phase. */
@@ -273,12 +301,23 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const eotCost = world.teacher.endOfText === undefined ? 0 : 1 / (1 + meanCompletionGuess(cfg));
   const wmTokens = Math.round(cfg.rho * cfg.trainTokens * (1 - eotCost));
   const promptOffset = root.fork('prompt-offset').int(Math.max(1, world.distillPrompts.length));
-  const wmServe = serve(world.teacher, wm, cycle(world.distillPrompts, promptOffset), wmTokens, root.fork('teacher/wm'), serveOptions);
+  const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
+  const server = (role: 'wm' | 'same' | 'bulk' | 'logs' | 'prompts'): TeacherServer => {
+    const marked = role === 'wm' || role === 'logs' || role === 'prompts';
+    const opts = role === 'prompts' ? { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 32) } : serveOptions;
+    const id = JSON.stringify([world.key, cfg.seed, role, cfg.gamma, marked ? cfg.delta : 0, cfg.contextWidth, opts]);
+    let sv = servers.get(id);
+    if (!sv) {
+      const prompts = role === 'prompts' ? cycle(world.heldOutPrompts, heldOffset) : cycle(world.distillPrompts, role === 'logs' ? promptOffset + 7919 : promptOffset);
+      sv = new TeacherServer(world.teacher, marked ? wm : plain, prompts, root.fork(`teacher/${role}`), opts);
+      servers.set(id, sv);
+    }
+    return sv;
+  };
+  const wmServe = server('wm').take({ tokens: wmTokens });
   progress(`teacher: ${wmServe.tokens.toLocaleString('en-US')} watermarked tokens (${rate(wmServe)} tokens/s)`);
-  const sameServe = cfg.controls
-    ? serve(world.teacher, plain, wmServe.completions.map((c) => c.prompt), wmServe.tokens, root.fork('teacher/same'), serveOptions)
-    : undefined;
-  if (sameServe) progress(`teacher: ${sameServe.tokens.toLocaleString('en-US')} clean tokens for the same prompts (rho = 0 control)`);
+  const sameServe = cfg.controls ? server('same').take({ completions: wmServe.completions.length }) : undefined;
+  if (sameServe) progress(`teacher: ${sameServe.tokens.toLocaleString('en-US')} clean tokens answering the same prompts (rho = 0 control)`);
   const wmTrainTokens = wmServe.tokens + (world.teacher.endOfText === undefined ? 0 : wmServe.completions.length);
   // The clean part makes the watermarked share exactly rho of what the student trains on.
   const cleanNeed = cfg.rho > 0 ? Math.round((wmTrainTokens * (1 - cfg.rho)) / cfg.rho) : cfg.trainTokens;
@@ -299,15 +338,8 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     }
     bulk = docs;
   } else {
-    bulkServe = serve(
-      world.teacher,
-      plain,
-      cycle(world.distillPrompts, promptOffset + wmServe.completions.length),
-      Math.max(0, Math.round(cleanNeed * (1 - eotCost))),
-      root.fork('teacher/bulk'),
-      serveOptions,
-    );
-    progress(`teacher: ${bulkServe.tokens.toLocaleString('en-US')} clean tokens (bulk)`);
+    bulkServe = server('bulk').take({ tokens: Math.max(0, Math.round(cleanNeed * (1 - eotCost))) });
+    progress(`teacher: ${bulkServe.tokens.toLocaleString('en-US')} clean tokens (the clean part)`);
     bulk = bulkServe.completions;
   }
 
@@ -329,9 +361,15 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const rhoActual = wmTrain / (wmTrain + bulkTokens);
   progress(`student: ${cfg.studentOrder}-gram on ${(wmTrain + bulkTokens).toLocaleString('en-US')} ${studentTok.name} tokens, rho = ${(100 * rhoActual).toFixed(2)}%`);
 
-  // 3. Detection, as `radiomark detect` configures it.
-  const filterSeqs = cfg.filter ? wmServe.completions.map((c) => c.completion) : undefined;
-  const detector = (): Detector =>
+  // 3. Detection, as `radiomark detect` configures it. The filter's reference is the owner's record
+  // of its watermarked answers: the distillation answers, plus `filterExtra` times as many others.
+  const filterSeqs =
+    cfg.filter || cfg.alsoFiltered
+      ? [...wmServe.completions, ...(cfg.filterExtra > 0 ? server('logs').take({ tokens: Math.round(cfg.filterExtra * wmServe.tokens) }).completions : [])].map(
+          (c) => c.completion,
+        )
+      : undefined;
+  const detector = (filtered: boolean): Detector =>
     createDetector({
       key,
       tokenizer: tok.name,
@@ -342,25 +380,25 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
       budget: cfg.budget,
       curve: true,
       alpha: cfg.alpha,
-      ...(filterSeqs ? { filter: filterSeqs } : {}),
+      ...(filtered ? { filter: filterSeqs! } : {}),
     });
+  const detectors = (): Detector[] => (cfg.alsoFiltered ? [detector(cfg.filter), detector(true)] : [detector(cfg.filter)]);
 
   const direct = createDetector({ key, tokenizer: tok.name, specialTokens: tok.specialTokenIds, alpha: cfg.alpha });
   for (const c of wmServe.completions) direct.add(c.completion, { promptTokens: c.prompt });
   const d = direct.result();
 
-  const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
   const suspect = interrogate(
     'suspect',
     `${cfg.studentOrder}-gram student trained with ${(100 * rhoActual).toFixed(2)}% watermarked tokens, answering held-out prompts`,
     student,
     channel,
     cycle(world.heldOutPrompts, heldOffset),
-    detector(),
+    detectors(),
     root.fork('student/main'),
     cfg,
   );
-  progress(`suspect: ${verdictLine(suspect.detection)}`);
+  progress(`suspect: ${verdictLine(suspect.detection)}${suspect.filtered ? `; filtered: ${verdictLine(suspect.filtered)}` : ''}`);
 
   const controls: SuspectReport[] = [];
   if (cfg.controls && sameServe) {
@@ -372,21 +410,14 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
       cleanStudent,
       channel,
       cycle(world.heldOutPrompts, heldOffset),
-      detector(),
+      detectors(),
       root.fork('student/clean'),
       cfg,
     );
     progress(`control rho = 0: ${verdictLine(c1.detection)}`);
     controls.push(c1);
     // Watermarked prompts: the teacher's watermarked answers to held-out prompts, whole, as prompts.
-    const wmPromptServe = serve(
-      world.teacher,
-      wm,
-      take(cycle(world.heldOutPrompts, heldOffset), Math.min(cfg.controlPrompts, world.heldOutPrompts.length)),
-      Number.MAX_SAFE_INTEGER,
-      root.fork('teacher/prompts'),
-      { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 32) },
-    );
+    const wmPromptServe = server('prompts').take({ completions: Math.min(cfg.controlPrompts, world.heldOutPrompts.length) });
     const wmPrompts = wmPromptServe.completions.map((c) => concat(c.prompt, c.completion));
     const c2 = interrogate(
       'control: watermarked prompts',
@@ -394,7 +425,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
       cleanStudent,
       channel,
       cycle(wmPrompts, 0),
-      detector(),
+      detectors(),
       root.fork('student/wm-prompts'),
       cfg,
     );
@@ -403,8 +434,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   }
 
   let nullHeld = true;
-  for (const c of controls) {
-    const r = c.detection;
+  for (const [c, r] of controls.flatMap((c) => (c.filtered ? [[c, c.detection] as const, [c, c.filtered] as const] : [[c, c.detection] as const]))) {
     if (r.log10PValue !== null && r.log10PValue <= Math.log10(cfg.alpha)) {
       nullHeld = false;
       warnings.push(`THE NULL FAILED: ${c.name} came out significant (p = 10^${r.log10PValue.toFixed(2)}). The pipeline is not trustworthy.`);
@@ -454,7 +484,7 @@ function meanCompletionGuess(cfg: Resolved): number {
 }
 
 function rate(s: ServeReport): string {
-  return Math.round((s.tokens / s.ms) * 1000).toLocaleString('en-US');
+  return s.ms > 0 ? Math.round((s.tokens / s.ms) * 1000).toLocaleString('en-US') : '-';
 }
 
 function summary(s: ServeReport): ServeSummary {
@@ -554,8 +584,10 @@ function concat3(a: Uint32Array, b: Uint32Array, last: number): Uint32Array {
 }
 
 /**
- * The student answers prompts until the detector has scored `budget` positions (or until it has
- * generated 50 times the budget without getting there).
+ * The student answers prompts until every detector has scored its `budget` positions (or until it
+ * has generated 20 times the budget, or `maxSuspectTokens`, without getting there). Every detector
+ * sees the same documents; the first is the suspect's main detection, the second (if any) the
+ * filtered one.
  */
 function interrogate(
   name: string,
@@ -563,15 +595,18 @@ function interrogate(
   student: Student,
   channel: Channel,
   prompts: Iterator<Uint32Array>,
-  det: Detector,
+  dets: Detector[],
   random: Random,
   cfg: Resolved,
 ): SuspectReport {
   const t0 = performance.now();
   let documents = 0;
   let generated = 0;
-  const cap = 50 * cfg.budget;
-  let reached = false;
+  const cap = Math.min(20 * cfg.budget, cfg.maxSuspectTokens);
+  const reached = dets.map(() => false);
+  // result() costs O(documents): check at geometrically spaced points (O(log) checks); a detector
+  // stops scoring at exactly its budget, so overshooting only wastes generation.
+  let nextCheck = 64;
   const samples: { prompt: Uint32Array; completion: Uint32Array }[] = [];
   while (generated < cap) {
     const next = prompts.next();
@@ -581,17 +616,24 @@ function interrogate(
     generated += completion.length;
     const scoredIds = channel.toTeacher(completion);
     if (samples.length < 16) samples.push({ prompt, completion: scoredIds });
-    det.add(scoredIds, { promptTokens: prompt });
+    for (let k = 0; k < dets.length; k++) if (!reached[k]) dets[k]!.add(scoredIds, { promptTokens: prompt });
     documents++;
-    if (documents % 256 === 0) {
-      const r = det.result();
-      if (r.budget?.reached) {
-        reached = true;
-        break;
-      }
+    if (documents >= nextCheck) {
+      nextCheck = Math.ceil(documents * 1.2);
+      for (let k = 0; k < dets.length; k++) if (!reached[k] && dets[k]!.result().budget?.reached) reached[k] = true;
+      if (reached.every(Boolean)) break;
     }
   }
-  const detection = det.result();
-  reached ||= detection.budget?.reached === true;
-  return { name, description, documents, generatedTokens: generated, detection, budgetReached: reached, samples, ms: performance.now() - t0 };
+  const results = dets.map((d) => d.result());
+  return {
+    name,
+    description,
+    documents,
+    generatedTokens: generated,
+    detection: results[0]!,
+    budgetReached: results[0]!.budget?.reached === true,
+    ...(results[1] ? { filtered: results[1] } : {}),
+    samples,
+    ms: performance.now() - t0,
+  };
 }

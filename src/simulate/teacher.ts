@@ -79,6 +79,10 @@ export interface ServeOptions {
 export interface Completion {
   readonly prompt: Uint32Array;
   readonly completion: Uint32Array;
+  /** Sum over its tokens of `-log P_teacher(token | context)` (the unbiased teacher, T = 1). */
+  readonly nats: number;
+  /** Steps not biased because their window was used earlier in the same completion (masking). */
+  readonly masked: number;
 }
 
 /** What a serving run produced. */
@@ -90,19 +94,130 @@ export interface ServeReport {
   readonly nats: number;
   /** Steps the session did not bias because their window was used earlier in the same completion. */
   readonly maskedSteps: number;
-  /** Wall time in milliseconds. */
+  /** Wall time in milliseconds spent generating these completions. */
   readonly ms: number;
 }
 
+/** How much to serve: stop before the first prompt once either limit is reached. */
+export interface ServeBudget {
+  /** Completion tokens. */
+  readonly tokens?: number;
+  /** Completions. */
+  readonly completions?: number;
+}
+
 /**
- * Serves completions: for each prompt, a fresh `wm.session({ prompt })` and one
- * `session.sample(logits, { temperature, topK, topP, random })` per token, until the end-of-text id
- * or `maxNewTokens`. A watermark with `delta: 0` is the same code with the watermark off.
+ * A teacher's server over an endless stream of prompts: for each prompt, a fresh
+ * `wm.session({ prompt })` and one `session.sample(logits, { temperature, topK, topP, random })` per
+ * token, until the end-of-text id or `maxNewTokens`. A watermark with `delta: 0` is the same code
+ * with the watermark off.
+ *
+ * Generation is sequential, so the answer to a smaller budget is a prefix of the answer to a larger
+ * one; {@link TeacherServer.take} returns that prefix, generating only what is missing. This is how
+ * the experiments reuse one pool of watermarked answers for every rho.
+ */
+export class TeacherServer {
+  private readonly done: Completion[] = [];
+  private readonly cumTokens: number[] = [];
+  private ms = 0;
+  private readonly logits: Float32Array;
+  private readonly sampleOptions: { temperature: number; topK?: number; topP?: number; random: () => number };
+
+  /**
+   * @param teacher - the model
+   * @param wm - the watermark (the real sampler); `delta: 0` serves clean text
+   * @param prompts - prompts, consumed in order
+   * @param random - the seeded stream passed to the sampler as `random`
+   * @param options - see {@link ServeOptions}
+   * @throws RangeError when the watermark's vocabulary differs from the teacher's
+   */
+  constructor(
+    private readonly teacher: Teacher,
+    private readonly wm: Watermark,
+    private readonly prompts: Iterator<ArrayLike<number>>,
+    random: Random,
+    private readonly options: ServeOptions = {},
+  ) {
+    if (wm.config.vocabSize !== teacher.vocabSize) {
+      throw new RangeError(`serve: the watermark's vocabSize ${wm.config.vocabSize} differs from the teacher's ${teacher.vocabSize}`);
+    }
+    this.logits = new Float32Array(teacher.vocabSize);
+    this.sampleOptions = {
+      temperature: options.temperature ?? 1,
+      ...(options.topK !== undefined ? { topK: options.topK } : {}),
+      ...(options.topP !== undefined ? { topP: options.topP } : {}),
+      random: () => random.next(),
+    };
+  }
+
+  /**
+   * The completions for a budget: generated on demand, identical to a fresh server's.
+   * @param budget - token and/or completion limits
+   * @returns the report of the prefix
+   */
+  take(budget: ServeBudget): ServeReport {
+    const maxTokens = budget.tokens ?? Infinity;
+    const maxCompletions = budget.completions ?? Infinity;
+    let k = 0;
+    for (;;) {
+      const tokensBefore = k === 0 ? 0 : this.cumTokens[k - 1]!;
+      if (tokensBefore >= maxTokens || k >= maxCompletions) break;
+      if (k === this.done.length && !this.next()) break;
+      k++;
+    }
+    const completions = this.done.slice(0, k);
+    let nats = 0;
+    let masked = 0;
+    for (const c of completions) {
+      nats += c.nats;
+      masked += c.masked;
+    }
+    const tokens = k === 0 ? 0 : this.cumTokens[k - 1]!;
+    const ms = this.done.length === 0 ? 0 : (this.ms * tokens) / Math.max(1, this.cumTokens[this.done.length - 1]!);
+    return { completions, tokens, nats, maskedSteps: masked, ms };
+  }
+
+  /** Completions generated so far. */
+  get generated(): number {
+    return this.done.length;
+  }
+
+  private next(): boolean {
+    const r = this.prompts.next();
+    if (r.done) return false;
+    const t0 = performance.now();
+    const { teacher, wm, options, logits, sampleOptions } = this;
+    const maxNew = options.maxNewTokens ?? 64;
+    const eot = teacher.endOfText;
+    const ignoreEot = options.ignoreEndOfText === true;
+    const p = Uint32Array.from(r.value);
+    const session = wm.session({ prompt: p, masking: options.masking ?? true });
+    const ctx: number[] = Array.from(p);
+    let nats = 0;
+    for (let step = 0; step < maxNew; step++) {
+      teacher.logits(ctx, logits);
+      if (ignoreEot && eot !== undefined) logits[eot] = -Infinity;
+      const x = session.sample(logits, sampleOptions);
+      if (x === eot) break;
+      nats -= teacher.logProb(ctx, x);
+      ctx.push(x);
+    }
+    const completion = Uint32Array.from(ctx.slice(p.length));
+    this.done.push({ prompt: p, completion, nats, masked: session.maskedSteps });
+    this.cumTokens.push((this.cumTokens.length > 0 ? this.cumTokens[this.cumTokens.length - 1]! : 0) + completion.length);
+    this.ms += performance.now() - t0;
+    return true;
+  }
+}
+
+/**
+ * Serves completions for `prompts` until `tokenBudget` completion tokens (see
+ * {@link TeacherServer}).
  *
  * @param teacher - the model
- * @param wm - the watermark (the real sampler); `delta: 0` serves clean text
- * @param prompts - prompts, consumed in order until `tokenBudget` completion tokens are produced
- * @param tokenBudget - stop after the completion during which this many tokens were reached
+ * @param wm - the watermark; `delta: 0` serves clean text
+ * @param prompts - prompts, consumed in order
+ * @param tokenBudget - stop before the first prompt once this many tokens were produced
  * @param random - the seeded stream passed to the sampler as `random`
  * @param options - see {@link ServeOptions}
  * @returns the completions and their statistics
@@ -115,44 +230,5 @@ export function serve(
   random: Random,
   options: ServeOptions = {},
 ): ServeReport {
-  const t0 = performance.now();
-  const V = teacher.vocabSize;
-  if (wm.config.vocabSize !== V) {
-    throw new RangeError(`serve: the watermark's vocabSize ${wm.config.vocabSize} differs from the teacher's ${V}`);
-  }
-  const maxNew = options.maxNewTokens ?? 64;
-  const eot = teacher.endOfText;
-  const ignoreEot = options.ignoreEndOfText === true;
-  const sampleOptions = {
-    temperature: options.temperature ?? 1,
-    ...(options.topK !== undefined ? { topK: options.topK } : {}),
-    ...(options.topP !== undefined ? { topP: options.topP } : {}),
-    random: () => random.next(),
-  };
-  const logits = new Float32Array(V);
-  const completions: Completion[] = [];
-  let tokens = 0;
-  let nats = 0;
-  let masked = 0;
-  const ctx: number[] = [];
-  for (const prompt of prompts) {
-    if (tokens >= tokenBudget) break;
-    const p = Uint32Array.from(prompt);
-    const session = wm.session({ prompt: p, masking: options.masking ?? true });
-    ctx.length = 0;
-    for (let i = 0; i < p.length; i++) ctx.push(p[i]!);
-    for (let step = 0; step < maxNew; step++) {
-      teacher.logits(ctx, logits);
-      if (ignoreEot && eot !== undefined) logits[eot] = -Infinity;
-      const x = session.sample(logits, sampleOptions);
-      if (x === eot) break;
-      nats -= teacher.logProb(ctx, x);
-      ctx.push(x);
-    }
-    masked += session.maskedSteps;
-    const completion = Uint32Array.from(ctx.slice(p.length));
-    tokens += completion.length;
-    completions.push({ prompt: p, completion });
-  }
-  return { completions, tokens, nats, maskedSteps: masked, ms: performance.now() - t0 };
+  return new TeacherServer(teacher, wm, prompts[Symbol.iterator](), random, options).take({ tokens: tokenBudget });
 }
