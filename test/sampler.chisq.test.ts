@@ -114,6 +114,14 @@ describe('radiomark/testing property helpers', () => {
     expect(chiSquareTest([1, 9], [0, 1]).pValue).toBe(0);
   });
 
+  test('helpers refuse malformed input', () => {
+    const wm = createWatermark({ key, vocabSize: 10, contextWidth: 2 });
+    expect(() => biasedDistribution(wm, new Float32Array(11), [1, 2])).toThrow(/biasedDistribution: logits length 11 does not match vocabSize 10/);
+    expect(() => biasedDistribution(wm, new Float32Array(10).fill(-Infinity), [1, 2])).toThrow(/every logit is -Infinity/);
+    expect(() => chiSquareTest([1, 2], [1])).toThrow(/chiSquareTest: 2 counts but 1 probabilities/);
+    expect(() => checkGreenFrequency({ watermark: wm, logits: new Float32Array(10), context: [1, 2], draw: () => 10, draws: 1 })).toThrow(/checkGreenFrequency: draw\(\) returned 10/);
+  });
+
   test('seededRandom is reproducible and in [0, 1)', () => {
     const a = seededRandom(3);
     const b = seededRandom(3);

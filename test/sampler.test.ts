@@ -111,6 +111,8 @@ describe('biasBatch', () => {
     expect(() => wm.biasBatch(batch, [[1, 2], [3, 4]])).toThrow(/biasBatch: logits length 30 is not contexts.length \(2\) x vocabSize \(10\) = 20/);
     expect(() => wm.biasBatch(batch, [[1, 2], [3, 4], [5, 10]])).toThrow(/biasBatch: contexts\[2\]\[1\] must be an integer token id in \[0, 10\), got 10/);
     expect(() => wm.biasBatch(batch, [[1, 2], 7 as unknown as number[], [5, 6]])).toThrow(/contexts\[1\] must be an array/);
+    expect(() => wm.biasBatch([0] as unknown as Float32Array, [[1, 2]])).toThrow(/biasBatch: "logits" must be a Float32Array/);
+    expect(() => wm.biasBatch(batch, 3 as unknown as number[][])).toThrow(/biasBatch: "contexts" must be an array/);
     batch[25] = NaN;
     expect(() => wm.biasBatch(batch, [[1, 2], [3, 4], [5, 6]])).toThrow(/biasBatch: logits\[2\]\[5\] \(flat index 25\) is NaN/);
     expect(batch.filter((x) => x !== 0 && !Number.isNaN(x)).length).toBe(0);
@@ -415,6 +417,7 @@ describe('sessions', () => {
     nan[3] = NaN;
     expect(() => s.bias(nan)).toThrow(/session.bias: logits\[3\] is NaN/);
     expect(() => s.reset({ prompt: [-1] })).toThrow(/session.reset: prompt\[0\]/);
+    expect(() => s.reset(5 as never)).toThrow(/session.reset: options must be an object/);
     expect(s.steps).toBe(0); // failed calls did not advance it
   });
 
