@@ -258,12 +258,15 @@ ${green4('green4w2', 2)}
       (br $next)))
   )
 
-  ;; addGreen(vp, n, s0, s1, s2, thr, amount): values[vp + 4t] += amount for every green t < n
-  ;; (f32 adds; + 0 elsewhere, as the JavaScript kernel does). Four ids per step, then a scalar tail.
-  (func (export "addGreen") (param $vp i32) (param $n i32)
-    (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $thr i32) (param $amt f32)
+  ;; addGreen(vp, dp, n, s0, s1, s2, thr, amount) -> nan: dst[dp + 4t] = values[vp + 4t] + amount
+  ;; for every green t < n, + 0 for the others (f32 adds, as the JavaScript kernel does; dp may be
+  ;; vp), and returns 1 when a value read was NaN (the caller then discards the result), else 0.
+  ;; Four ids per step, then a scalar tail.
+  (func (export "addGreen") (param $vp i32) (param $dp i32) (param $n i32)
+    (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $thr i32) (param $amt f32) (result i32)
     (local $S0 v128) (local $S1 v128) (local $S2 v128) (local $T v128) (local $A v128)
-    (local $x v128) (local $i i32) (local $end i32) (local $y i32)
+    (local $x v128) (local $v v128) (local $nan v128) (local $i i32) (local $end i32) (local $y i32)
+    (local $f f32) (local $snan i32)
     (local.set $s1 (i32.or (local.get $s1) (i32.const 1)))
     (local.set $s2 (i32.or (local.get $s2) (i32.const 1)))
     (local.set $S0 (i32x4.splat (local.get $s0)))
@@ -276,8 +279,10 @@ ${green4('green4w2', 2)}
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
       (local.set $x (i32x4.mul (v128.xor (v128.load offset=${L.TABLE} (local.get $i)) (local.get $S0)) (local.get $S1)))
       (local.set $x (i32x4.mul (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))) (local.get $S2)))
-      (v128.store (i32.add (local.get $vp) (local.get $i))
-        (f32x4.add (v128.load (i32.add (local.get $vp) (local.get $i)))
+      (local.set $v (v128.load (i32.add (local.get $vp) (local.get $i))))
+      (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+      (v128.store (i32.add (local.get $dp) (local.get $i))
+        (f32x4.add (local.get $v)
           (v128.and (local.get $A) (i32x4.lt_u (i32x4.shr_u (local.get $x) (i32.const 1)) (local.get $T)))))
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $next)))
@@ -286,11 +291,34 @@ ${green4('green4w2', 2)}
       (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
       (local.set $y (i32.mul (i32.xor (i32.load offset=${L.TABLE} (local.get $i)) (local.get $s0)) (local.get $s1)))
       (local.set $y (i32.mul (i32.xor (local.get $y) (i32.shr_u (local.get $y) (i32.const 16))) (local.get $s2)))
-      (f32.store (i32.add (local.get $vp) (local.get $i))
-        (f32.add (f32.load (i32.add (local.get $vp) (local.get $i)))
+      (local.set $f (f32.load (i32.add (local.get $vp) (local.get $i))))
+      (local.set $snan (i32.or (local.get $snan) (f32.ne (local.get $f) (local.get $f))))
+      (f32.store (i32.add (local.get $dp) (local.get $i))
+        (f32.add (local.get $f)
           (select (local.get $amt) (f32.const 0) (i32.lt_u (i32.shr_u (local.get $y) (i32.const 1)) (local.get $thr)))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $next)))
+    (i32.or (local.get $snan) (v128.any_true (local.get $nan)))
+  )
+
+  ;; hasNaN(vp, n) -> 1 when one of the n f32 values at vp is NaN, else 0.
+  (func (export "hasNaN") (param $vp i32) (param $n i32) (result i32)
+    (local $nan v128) (local $v v128) (local $i i32) (local $end i32) (local $f f32) (local $snan i32)
+    (local.set $end (i32.shl (i32.shr_u (local.get $n) (i32.const 2)) (i32.const 4)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $vp) (local.get $i))))
+      (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $v) (local.get $v))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $next)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $f (f32.load (i32.add (local.get $vp) (local.get $i))))
+      (local.set $snan (i32.or (local.get $snan) (f32.ne (local.get $f) (local.get $f))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next)))
+    (i32.or (local.get $snan) (v128.any_true (local.get $nan)))
   )
 )
 `;

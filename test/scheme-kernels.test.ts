@@ -117,6 +117,54 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
+  it('addGreenChecked and addGreenRows: the addGreen result, or the first NaN and nothing modified', () => {
+    for (const V of [1, 6, 64, 1003]) {
+      for (const gl of both(2, V)) {
+        const rows = 3;
+        const seeds = new Uint32Array(3 * rows);
+        for (let b = 0; b < rows; b++) gl.seedWindow([b + 1, 2 * b + 5], 2, seeds, 3 * b);
+        const base = Float32Array.from({ length: rows * V }, (_, i) => (i % 13 === 0 ? -Infinity : i % 17 === 0 ? -0 : Math.cos(i) * 9));
+        // No NaN: the same as addGreen on the active rows, -1.
+        for (const active of [Uint8Array.of(1, 1, 1), Uint8Array.of(0, 1, 0)]) {
+          const a = base.slice();
+          const b = base.slice();
+          expect(gl.addGreenRows(seeds, active, a, rows, 2)).toBe(-1);
+          for (let r = 0; r < rows; r++) if (active[r] !== 0) gl.addGreen(seeds, 3 * r, b, r * V, 2);
+          expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+        }
+        const one = base.slice(V, 2 * V);
+        const ref = one.slice();
+        expect(gl.addGreenChecked(seeds, 3, one, 0, 2)).toBe(-1);
+        gl.addGreen(seeds, 3, ref, 0, 2);
+        expect(Buffer.from(one.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+        const off = base.slice();
+        const offRef = base.slice();
+        expect(gl.addGreenChecked(seeds, 6, off, 2 * V, 0.5)).toBe(-1);
+        gl.addGreen(seeds, 6, offRef, 2 * V, 0.5);
+        expect(Buffer.from(off.buffer).equals(Buffer.from(offRef.buffer))).toBe(true);
+        // A NaN anywhere (vector body, scalar tail, an inactive row): its index, nothing modified.
+        for (const at of [0, V - 1, Math.floor(V / 2), V + (V > 4 ? 4 : 0), rows * V - 1]) {
+          for (const active of [Uint8Array.of(1, 1, 1), Uint8Array.of(1, 0, 0)]) {
+            const a = base.slice();
+            a[at] = NaN;
+            const before = Buffer.from(a.buffer.slice(0));
+            let first = -1;
+            for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) { first = i; break; }
+            expect(gl.addGreenRows(seeds, active, a, rows, 2)).toBe(first);
+            expect(Buffer.from(a.buffer).equals(before)).toBe(true);
+          }
+          if (at < V) {
+            const r = base.slice(0, V);
+            r[at] = NaN;
+            const before = Buffer.from(r.buffer.slice(0));
+            expect(gl.addGreenChecked(seeds, 0, r, 0, 2)).toBe(at);
+            expect(Buffer.from(r.buffer).equals(before)).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('reproduce every known-answer vector on both backends', () => {
     for (const wasm of [true, false]) {
       setWasmKernels(wasm);

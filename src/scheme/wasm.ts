@@ -38,7 +38,9 @@ export interface KernelExports {
   green4w2(count: number, len: number, threshold: number): void;
   seed4(count: number, len: number): void;
   table4(blocks: number): void;
-  addGreen(valuesPtr: number, n: number, s0: number, s1: number, s2: number, threshold: number, amount: number): void;
+  /** Reads at `valuesPtr`, writes at `destPtr` (may be the same); returns 1 when a value read was NaN. */
+  addGreen(valuesPtr: number, destPtr: number, n: number, s0: number, s1: number, s2: number, threshold: number, amount: number): number;
+  hasNaN(valuesPtr: number, n: number): number;
 }
 
 /** The part of the `WebAssembly` global used here. */
