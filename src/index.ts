@@ -2,7 +2,10 @@
  * radiomark: sampling-time watermarks for language-model outputs, and an exact corpus-level
  * detector for models distilled from them.
  *
- * Subpaths load less: `radiomark/key`, `radiomark/scheme`, `radiomark/testing`.
+ * Subpaths load less: `radiomark/key`, `radiomark/scheme`, `radiomark/stats`, `radiomark/detect`,
+ * `radiomark/sampler`, `radiomark/tokenize`, `radiomark/testing`; the runtime adapters are only
+ * subpaths (`radiomark/transformers`, `radiomark/web-llm`, `radiomark/node-llama-cpp`), so the root
+ * never loads a runtime.
  *
  * @module radiomark
  */
@@ -11,4 +14,4 @@ export * from './key/index.js';
 export * from './scheme/index.js';
 export * from './stats/index.js';
 export * from './detect/index.js';
-export { createWatermark, type Watermark, type WatermarkOptions } from './sampler/watermark.js';
+export * from './sampler/index.js';

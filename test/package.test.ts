@@ -69,6 +69,14 @@ describe('the packed package', () => {
     });
   }
 
+  it('ships a working radiomark binary', () => {
+    const bin = join(dir, 'app', 'node_modules', 'radiomark', pkg.bin.radiomark!);
+    const out = execFileSync('node', [bin, '--help'], { cwd: join(dir, 'app'), encoding: 'utf8' });
+    expect(out).toMatch(/keygen/);
+    expect(out).toMatch(/detect/);
+    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+
   it('root export marks and checks a token end to end', () => {
     const code = `
       import { keyFromBytes, createWatermark } from 'radiomark';

@@ -6,3 +6,17 @@
  * @module radiomark/testing
  */
 export { keyArbitrary, configArbitrary, contextArbitrary, logitsArbitrary, type SchemeConfigSample } from './arbitraries.js';
+export {
+  seededRandom,
+  biasedDistribution,
+  chiSquareTest,
+  chiSquareSurvival,
+  checkSamplerDistribution,
+  checkGreenFrequency,
+  sampleOptionsArbitrary,
+  type ChiSquareResult,
+  type DistributionCheckOptions,
+  type GreenFrequencyOptions,
+  type GreenFrequencyResult,
+  type SampleOptionsSample,
+} from './sampler.js';
