@@ -61,7 +61,8 @@ Input:
   --skip-bad-lines       count malformed lines and continue (the count is in the output)
                          instead of stopping at the first one
   --threads N|auto       tokenizer threads; the results do not depend on N [default auto:
-                         one per core but one, up to 8, for files over 16 MB in all; else 0]
+                         with 4+ cores and files over 16 MB in all, one per core but one
+                         (up to 8); else 0]
 
 Test:
   --decoys M             also score under M random decoy keys (null check) [default 0;
@@ -247,7 +248,9 @@ export async function detect(argv: readonly string[], io: Io): Promise<number> {
   const totalBytes = resolved.sources.every((s) => s.size !== undefined) ? resolved.sources.reduce((a, s) => a + s.size!, 0) : undefined;
   const progress = new Progress(io.stderr, progressEnabled(io.stderr, forced), totalBytes);
   // auto: threads only for inputs known to be large (stdin and pipes have no size: pass --threads).
-  opts.threads = threads ?? (io.entry && totalBytes !== undefined && totalBytes >= AUTO_THREADS_BYTES ? Math.min(availableParallelism() - 1, 8) : 0);
+  // Two cores gain little (the main thread's share is ~30%) and lose when the machine is busy.
+  const cores = availableParallelism();
+  opts.threads = threads ?? (io.entry && totalBytes !== undefined && totalBytes >= AUTO_THREADS_BYTES && cores >= 4 ? Math.min(cores - 1, 8) : 0);
   if (opts.threads > 0 && !io.entry) throw new UsageError('--threads needs the radiomark command (tokenizer threads run its entry module)');
 
   const run = await score(opts, resolved.sources, bad, filter, progress);
