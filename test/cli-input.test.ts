@@ -187,3 +187,14 @@ describe('args and formatting', () => {
     expect(oneIn(-20.5)).toBe('about 1 time in 3.2 × 10²⁰');
   });
 });
+
+describe('formatError', () => {
+  it('prints expected errors on one line and internal ones with a --debug hint', async () => {
+    const { formatError, CliError } = await import('../src/cli/errors.js');
+    expect(formatError('radiomark detect', new CliError('f:1: bad'), false)).toEqual({ text: 'radiomark detect: f:1: bad\n', exitCode: 2 });
+    expect(formatError('radiomark detect', new RangeError('createDetector: "decoys" must be ...'), false).text).toBe('radiomark detect: createDetector: "decoys" must be ...\n');
+    const bug = formatError('radiomark detect', new TypeError("Cannot read properties of undefined (reading 'x')"), false);
+    expect(bug.text).toBe("radiomark detect: internal error: Cannot read properties of undefined (reading 'x')\n(rerun with --debug for a stack trace)\n");
+    expect(formatError('radiomark detect', new Error('boom'), true).text).toMatch(/^radiomark detect: internal error: boom\nError: boom\n\s+at /);
+  });
+});

@@ -52,8 +52,11 @@ export function formatError(command: string, e: unknown, debug: boolean): { text
   if (e instanceof CliError) {
     return { text: `${command}: ${e.message}${stack}\n`, exitCode: e.exitCode };
   }
-  if (e instanceof RadiomarkError || e instanceof RangeError || e instanceof TypeError) {
-    // Library validation: the message names the API, the field and the value (never a secret).
+  // Library validation errors name their API first ("createDetector: ..."); a TypeError without
+  // that prefix ("Cannot read properties of undefined") is a bug, reported as internal below.
+  const validation = (e instanceof RangeError || e instanceof TypeError) && /^[A-Za-z][\w.]*: /.test(e.message);
+  if (e instanceof RadiomarkError || validation) {
+    // The message names the API, the field and the value (never a secret).
     return { text: `${command}: ${(e as Error).message}${stack}\n`, exitCode: EXIT_USAGE };
   }
   const message = e instanceof Error ? e.message : String(e);
