@@ -84,12 +84,12 @@ describe('radiomark keygen', () => {
       [['--tokenizer', 'r50k', '--vocab-size', '100'], /--vocab-size 100 is smaller than tokenizer r50k's 50257 ids/],
       [['--gama', '0.3'], /unknown option --gama; did you mean --gamma\?/],
     ];
-    for (const [args, re] of cases) {
-      const r = await runCli(['keygen', '--out', join(s.dir, 'never.json'), ...args]);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toMatch(re);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-    }
+    const runs = await Promise.all(cases.map(([args]) => runCli(['keygen', '--out', join(s.dir, 'never.json'), ...args])));
+    cases.forEach(([args, re], i) => {
+      expect(runs[i]!.code, args.join(' ')).toBe(2);
+      expect(runs[i]!.stderr).toMatch(re);
+      expect(runs[i]!.stderr).not.toMatch(/\n\s+at /);
+    });
     const noOut = await runCli(['keygen']);
     expect(noOut.stderr).toBe('radiomark keygen: --out FILE is required (see radiomark keygen --help)\n');
     const dash = await runCli(['keygen', '--out', '-']);

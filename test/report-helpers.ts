@@ -18,11 +18,16 @@ export interface PageLog {
   requests: string[];
 }
 
-/**
- * Opens an HTML file in headless Chromium (fresh profile, no network features) and returns the page
- * with a log of console errors, uncaught errors and every non-file request (which is aborted).
- */
-export async function openInChromium(htmlPath: string): Promise<{ page: Page; log: PageLog; close(): Promise<void> }> {
+/** One headless Chromium (fresh profile, no network features) shared by a test file. */
+export interface Browser {
+  /** Opens an HTML file in a new page; logs console errors, page errors and non-file requests (aborted). */
+  open(htmlPath: string): Promise<{ page: Page; log: PageLog; close(): Promise<void> }>;
+  /** Closes the browser and removes its profile. */
+  close(): Promise<void>;
+}
+
+/** Starts Debian's Chromium through playwright-core with the flags CI uses. */
+export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
   const profile = scratch('radiomark-chromium-');
   const context: BrowserContext = await chromium.launchPersistentContext(profile.dir, {
@@ -31,22 +36,23 @@ export async function openInChromium(htmlPath: string): Promise<{ page: Page; lo
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1100, height: 900 },
   });
-  const log: PageLog = { consoleErrors: [], pageErrors: [], requests: [] };
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    log.requests.push(url);
-    return route.abort();
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (m) => {
-    if (m.type() === 'error') log.consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => log.pageErrors.push(e.message));
-  await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
   return {
-    page,
-    log,
+    open: async (htmlPath) => {
+      const log: PageLog = { consoleErrors: [], pageErrors: [], requests: [] };
+      const page = await context.newPage();
+      await page.route('**/*', (route) => {
+        const url = route.request().url();
+        if (url.startsWith('file:')) return route.continue();
+        log.requests.push(url);
+        return route.abort();
+      });
+      page.on('console', (m) => {
+        if (m.type() === 'error') log.consoleErrors.push(m.text());
+      });
+      page.on('pageerror', (e) => log.pageErrors.push(e.message));
+      await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
+      return { page, log, close: () => page.close() };
+    },
     close: async () => {
       await context.close();
       profile.cleanup();

@@ -6,7 +6,7 @@ import { createWatermark, parseKey } from '../src/index.js';
 import { loadTokenizer } from '../src/tokenize/index.js';
 import { runCli, scratch } from './cli-helpers.js';
 import { toJsonl, writeCorpus } from './cli-fixtures.js';
-import { hostileSample, openInChromium, shotPath, syntheticRun } from './report-helpers.js';
+import { hostileSample, launchChromium, shotPath, syntheticRun, type Browser } from './report-helpers.js';
 
 describe('renderReport (string checks)', () => {
   it('is one self-contained page: no script, no external URL, a CSP that forbids loading', () => {
@@ -51,15 +51,20 @@ describe('renderReport (string checks)', () => {
 
 describe('the report in headless Chromium', () => {
   let s: ReturnType<typeof scratch>;
-  beforeAll(() => {
+  let browser: Browser;
+  beforeAll(async () => {
     s = scratch();
+    browser = await launchChromium();
   });
-  afterAll(() => s.cleanup());
+  afterAll(async () => {
+    await browser?.close();
+    s.cleanup();
+  });
 
   it('renders with no console error or request; verdict, p-value, both plots and the sample are visible', async () => {
     const file = join(s.dir, 'report.html');
     writeFileSync(file, renderReport(syntheticRun(), hostileSample()));
-    const { page, log, close } = await openInChromium(file);
+    const { page, log, close } = await browser.open(file);
     try {
       expect(log.consoleErrors).toEqual([]);
       expect(log.pageErrors).toEqual([]);
@@ -114,10 +119,10 @@ describe('the report in headless Chromium', () => {
     const input = join(s.dir, 'suspect.jsonl');
     writeFileSync(input, toJsonl(mixed));
     const report = join(s.dir, 'real.html');
-    const r = await runCli(['detect', '--key', key, '--decoys', '100', '--report', report, input]);
+    const r = await runCli(['detect', '--key', key, '--decoys', '40', '--report', report, input]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`report: ${report}`);
-    const { page, log, close } = await openInChromium(report);
+    const { page, log, close } = await browser.open(report);
     try {
       expect(log.consoleErrors).toEqual([]);
       expect(log.pageErrors).toEqual([]);
