@@ -61,6 +61,8 @@ export interface SimulateOptions {
   readonly decoys?: number;
   /** Score only windows seen in the owner's watermarked data (the optional filter). */
   readonly filter?: boolean;
+  /** Keep the green bit of every scored position (for p-value-versus-tokens tables). */
+  readonly keepTraces?: boolean;
   /** Also score every suspect with the filter, on the same documents (reported as `filtered`). */
   readonly alsoFiltered?: boolean;
   /**
@@ -97,7 +99,7 @@ export const SIMULATE_DEFAULTS = Object.freeze({
   masking: true,
   temperature: 1,
   rho: 0.05,
-  trainTokens: 1_000_000,
+  trainTokens: 600_000,
   clean: 'corpus' as 'corpus' | 'teacher',
   studentTokenizer: 'o200k' as 'o200k' | 'cl100k',
   copy: 0.2,
@@ -105,11 +107,12 @@ export const SIMULATE_DEFAULTS = Object.freeze({
   decoys: 20,
   filter: false,
   alsoFiltered: false,
+  keepTraces: false,
   filterExtra: 0,
   promptExclusion: true,
   maxNewTokens: 64,
   controls: true,
-  controlPrompts: 500,
+  controlPrompts: 200,
   maxSuspectTokens: 20_000_000,
   corpusGlosses: 0,
   alpha: 1e-6,
@@ -131,6 +134,8 @@ export interface SuspectReport {
   readonly budgetReached: boolean;
   /** The same documents scored with the filter (option `alsoFiltered`). */
   readonly filtered?: DetectionResult;
+  /** Green bit of every scored position in order, per detector (option `keepTraces`). */
+  readonly traces?: readonly Uint8Array[];
   /** The first completions (watermark tokenizer ids), for the report's coloured sample. */
   readonly samples: readonly { readonly prompt: Uint32Array; readonly completion: Uint32Array }[];
   readonly ms: number;
@@ -304,7 +309,8 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
   const server = (role: 'wm' | 'same' | 'bulk' | 'logs' | 'prompts'): TeacherServer => {
     const marked = role === 'wm' || role === 'logs' || role === 'prompts';
-    const opts = role === 'prompts' ? { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 32) } : serveOptions;
+    // The copying control's prompts are long watermarked texts (end-of-text ignored), to copy from.
+    const opts = role === 'prompts' ? { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 48), ignoreEndOfText: true } : serveOptions;
     const id = JSON.stringify([world.key, cfg.seed, role, cfg.gamma, marked ? cfg.delta : 0, cfg.contextWidth, opts]);
     let sv = servers.get(id);
     if (!sv) {
@@ -384,7 +390,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     });
   const detectors = (): Detector[] => (cfg.alsoFiltered ? [detector(cfg.filter), detector(true)] : [detector(cfg.filter)]);
 
-  const direct = createDetector({ key, tokenizer: tok.name, specialTokens: tok.specialTokenIds, alpha: cfg.alpha });
+  const direct = createDetector({ key, tokenizer: tok.name, specialTokens: tok.specialTokenIds, alpha: cfg.alpha, promptExclusion: cfg.promptExclusion });
   for (const c of wmServe.completions) direct.add(c.completion, { promptTokens: c.prompt });
   const d = direct.result();
 
@@ -633,6 +639,7 @@ function interrogate(
     detection: results[0]!,
     budgetReached: results[0]!.budget?.reached === true,
     ...(results[1] ? { filtered: results[1] } : {}),
+    ...(cfg.keepTraces ? { traces: dets.map((d) => d.state().trace ?? new Uint8Array(0)) } : {}),
     samples,
     ms: performance.now() - t0,
   };
