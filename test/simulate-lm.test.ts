@@ -141,6 +141,9 @@ describe('NGramModel (interpolated Witten-Bell)', () => {
     const m = b.build();
     expect(() => b.add([1])).toThrow(/already built/);
     expect(() => m.logits([1], new Float32Array(9))).toThrow(RangeError);
+    const c = new NGramBuilder({ order: 2, vocabSize: 10 });
+    c.add([1, 2]);
+    expect(() => c.build({ baseTypes: 0 })).toThrow(/baseTypes/);
   });
 });
 
@@ -202,6 +205,11 @@ describe('synthetic teacher', () => {
   it('refuses bad options', () => {
     expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 11, seed: 'x' })).toThrow(RangeError);
     expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', determinism: 2 })).toThrow(RangeError);
+    expect(() => createSyntheticTeacher({ vocabSize: 1, ordinaryIds: 1, seed: 'x' })).toThrow(/vocabSize/);
+    expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', contextOrder: 0 })).toThrow(/contextOrder/);
+    expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', background: 11 })).toThrow(/background/);
+    expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', candidates: 0 })).toThrow(/candidates/);
+    expect(() => new NGramTeacher(new NGramBuilder({ order: 1, vocabSize: 5 }).build(), undefined, 'x').logits([], new Float32Array(4))).toThrow(RangeError);
   });
 });
 

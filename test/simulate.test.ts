@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSimulateArgs, runSimulateCommand, SIMULATE_HELP } from '../src/simulate/cli.js';
 import { formatSimulation, simulationJson } from '../src/simulate/format.js';
@@ -49,6 +52,8 @@ describe('radiomark simulate, fast configuration', () => {
     // The prompt-copying control really copied: rule R1 dropped windows of its prompts.
     expect(first.controls[1]!.detection.skipped.promptWindow).toBeGreaterThan(first.controls[0]!.detection.skipped.promptWindow);
     expect(first.nullHeld).toBe(true);
+    expect(first.teacher.entropy.contexts).toBeGreaterThan(100);
+    expect(first.teacher.entropy.mean).toBeGreaterThan(0.5);
     expect(first.warnings).toEqual([]);
     const text = formatSimulation(first);
     expect(text).toContain('VERDICT: DETECTED');
@@ -78,6 +83,29 @@ describe('radiomark simulate, options and command line', () => {
     expect(resolveSimulateOptions({ contextWidth: 4 }).studentOrder).toBe(5);
   });
 
+  it('runs end to end from the command line: --json has every figure, --report writes the CLI\'s HTML report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'radiomark-simulate-'));
+    try {
+      const report = join(dir, 'report.html');
+      let out = '';
+      const code = await runSimulateCommand(
+        ['--seed', 'fast', '--glosses', '10000', '--train-tokens', '20000', '--rho', '15%', '--budget', '10000', '--decoys', '5', '--control-prompts', '30', '--json', '--report', report],
+        { out: (s) => void (out += s), err: () => {}, progress: false },
+      );
+      expect(code).toBe(0);
+      const json = JSON.parse(out);
+      expect(json.format).toBe('radiomark-simulate');
+      expect(json.suspect.detection.verdict).toBe('detected');
+      expect(json.controls).toHaveLength(2);
+      expect(json.nullHeld).toBe(true);
+      const html = readFileSync(report, 'utf8');
+      expect(html).toContain('Watermark evidence report');
+      expect(html).toContain(json.keyFingerprint);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses bad options with a message naming the option', () => {
     expect(() => resolveSimulateOptions({ rho: 1.5 })).toThrow(/"rho"/);
     expect(() => resolveSimulateOptions({ gamma: 0 })).toThrow(/"gamma"/);
@@ -86,6 +114,15 @@ describe('radiomark simulate, options and command line', () => {
     expect(() => resolveSimulateOptions({ budget: 0 })).toThrow(/"budget"/);
     expect(() => resolveSimulateOptions({ contextWidth: 1.5 })).toThrow(/"contextWidth"/);
     expect(() => resolveSimulateOptions({ seed: '' })).toThrow(/"seed"/);
+    expect(() => resolveSimulateOptions({ clean: 'web' as 'corpus' })).toThrow(/"clean"/);
+    expect(() => resolveSimulateOptions({ teacherOrder: 9 })).toThrow(/"teacherOrder"/);
+    expect(() => resolveSimulateOptions({ copy: 1 })).toThrow(/"copy"/);
+    expect(() => resolveSimulateOptions({ topP: 0 })).toThrow(/"topP"/);
+    expect(() => resolveSimulateOptions({ topK: 0.5 })).toThrow(/"topK"/);
+    expect(() => resolveSimulateOptions({ decoys: -1 })).toThrow(/"decoys"/);
+    expect(() => resolveSimulateOptions({ trainTokens: 10 })).toThrow(/"trainTokens"/);
+    expect(() => resolveSimulateOptions({ studentOrder: 0 })).toThrow(/"studentOrder"/);
+    expect(() => resolveSimulateOptions({ temperature: NaN })).toThrow(TypeError);
   });
 
   it('exits 2 on usage errors and 0 with --help', async () => {

@@ -43,6 +43,7 @@ Distillation:
   --student-tokenizer T   o200k, or cl100k to train the student on re-tokenized text
                           [default ${D.studentTokenizer}]
   --copy W                weight of the student's copy-from-context mechanism [default ${D.copy}]
+  --glosses N             n-gram teacher: use only N WordNet glosses (faster, weaker) [default all]
 Detection:
   --budget N              scored positions per suspect (fixed before testing) [default ${D.budget}]
   --decoys M              decoy keys scored alongside [default ${D.decoys}]
@@ -52,6 +53,8 @@ Detection:
 Run:
   --seed S                seed of the key, sampling and students [default ${D.seed}]
   --no-controls           skip the two controls (faster; the null is then unchecked)
+  --control-prompts N     watermarked texts the prompt-copying control is prompted with
+                          [default ${D.controlPrompts}]
   --json                  print every figure as one JSON object
   --report FILE           write the suspect's HTML evidence report (as "radiomark detect")
   --quiet                 no progress lines on stderr
@@ -80,6 +83,8 @@ const OPTIONS = {
   'student-order': { type: 'string' },
   'student-tokenizer': { type: 'string' },
   copy: { type: 'string' },
+  glosses: { type: 'string' },
+  'control-prompts': { type: 'string' },
   budget: { type: 'string' },
   decoys: { type: 'string' },
   filter: { type: 'boolean' },
@@ -135,6 +140,8 @@ export function parseSimulateArgs(argv: readonly string[]): { options: SimulateO
     trainTokens: number('train-tokens', str('train-tokens')),
     studentOrder: number('student-order', str('student-order')),
     copy: number('copy', str('copy')),
+    corpusGlosses: number('glosses', str('glosses')),
+    controlPrompts: number('control-prompts', str('control-prompts')),
     budget: number('budget', str('budget')),
     decoys: number('decoys', str('decoys')),
     alpha: number('alpha', str('alpha')),

@@ -74,6 +74,9 @@ export const QUICK: Scale = {
   decoys: 10,
 };
 
+/** The scheme setting of every experiment unless a row says otherwise (the published one). */
+export const SCHEME = Object.freeze({ gamma: 0.25, delta: 3, contextWidth: 2, masking: true });
+
 /** The seed of every experiment except the null's. */
 export const EXPERIMENT_SEED = 'experiments';
 
@@ -152,6 +155,7 @@ function radioactivityOptions(teacher: TeacherKind, rho: number, scale: Scale, e
   return {
     seed: EXPERIMENT_SEED,
     teacher,
+    ...SCHEME,
     rho,
     trainTokens: train,
     budget: scale.budget,
@@ -692,6 +696,7 @@ export interface NullResult {
  */
 export async function nullExperiment(scale: Scale, log: Log): Promise<NullResult> {
   const base: SimulateOptions = {
+    ...SCHEME,
     rho: 0.02,
     trainTokens: 200_000,
     budget: Math.min(100_000, scale.budget),
@@ -746,6 +751,7 @@ export async function published(scale: Scale, log: Log): Promise<SimulationResul
   return simulate(
     {
       seed: EXPERIMENT_SEED,
+      ...SCHEME,
       rho: 0.05,
       trainTokens: scale.ngramTrain,
       budget: Math.min(248_200, scale.budget * 10),

@@ -58,6 +58,10 @@ export function formatSimulation(r: SimulationResult): string {
   L.push(
     `             ${int(wmT.tokens)} watermarked tokens at ${int(wmT.tokensPerSecond)} tokens/s; their green rate is ${r.teacher.direct.greenFraction === null ? '-' : pct(r.teacher.direct.greenFraction)} (25% by chance)`,
   );
+  const e = r.teacher.entropy;
+  L.push(
+    `             next-token entropy ${e.mean.toFixed(2)} nats on average (median ${e.median.toFixed(2)}; ${pct(e.below05, 0)} of steps below 0.5 nats, ${pct(e.above3, 0)} above 3)`,
+  );
   L.push(`             cost in quality: the teacher's own perplexity on its answers ${clT.perplexity.toFixed(1)} without, ${wmT.perplexity.toFixed(1)} with the watermark`);
   L.push(
     `2. Student   a ${r.training.studentOrder}-gram model (${r.training.studentTokenizer} tokens) trained on ${int(r.training.watermarkedTokens + r.training.cleanTokens)} tokens, ` +

@@ -14,7 +14,7 @@ import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import type { NGramModel } from './ngram.js';
 import { createRandom, type Random } from './random.js';
 import { Student, trainNGram, type TrainingSequence } from './student.js';
-import { TeacherServer, type Completion, type ServeOptions, type ServeReport } from './teacher.js';
+import { entropyProfile, TeacherServer, type Completion, type EntropyProfile, type ServeOptions, type ServeReport } from './teacher.js';
 import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind } from './world.js';
 
 /** Options of {@link runSimulation}. Every field has a default ({@link SIMULATE_DEFAULTS}). */
@@ -153,6 +153,8 @@ export interface SimulationResult {
     readonly clean: ServeSummary;
     /** Direct detection on the watermarked answers (a sanity check of the serving side). */
     readonly direct: { scored: number; green: number; greenFraction: number | null; log10PValue: number | null };
+    /** Next-token entropy of the unbiased teacher at the contexts of its clean (or watermarked) answers. */
+    readonly entropy: EntropyProfile;
   };
   readonly training: {
     readonly watermarkedTokens: number;
@@ -467,6 +469,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
       watermarked: summary(wmServe),
       clean: sameServe ? summary(sameServe) : summary(bulkServe ?? wmServe),
       direct: { scored: d.scored, green: d.green, greenFraction: d.greenFraction, log10PValue: d.log10PValue },
+      entropy: entropyProfile(world.teacher, (sameServe ?? bulkServe ?? wmServe).completions, 1000),
     },
     training: {
       watermarkedTokens: wmTrain,

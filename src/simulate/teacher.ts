@@ -232,3 +232,57 @@ export function serve(
 ): ServeReport {
   return new TeacherServer(teacher, wm, prompts[Symbol.iterator](), random, options).take({ tokens: tokenBudget });
 }
+
+/** The entropy profile of a teacher at the contexts it visits. */
+export interface EntropyProfile {
+  /** Contexts measured. */
+  readonly contexts: number;
+  /** Mean next-token entropy in nats (temperature 1, unbiased teacher). */
+  readonly mean: number;
+  readonly median: number;
+  /** Fraction of steps below 0.5 nats (near-deterministic) and above 3 nats (broad). */
+  readonly below05: number;
+  readonly above3: number;
+}
+
+/**
+ * Measures a teacher's next-token entropy at the contexts of `completions` (prompt + completion so
+ * far, at each completion position), from its full-width logits.
+ *
+ * @param teacher - the model
+ * @param completions - where to measure
+ * @param maxContexts - at most this many contexts
+ * @returns the profile
+ */
+export function entropyProfile(teacher: Teacher, completions: readonly Completion[], maxContexts = 2000): EntropyProfile {
+  const logits = new Float32Array(teacher.vocabSize);
+  const hs: number[] = [];
+  for (const c of completions) {
+    const seq = [...c.prompt, ...c.completion];
+    for (let i = c.prompt.length; i < seq.length && hs.length < maxContexts; i++) {
+      teacher.logits(seq.slice(0, i), logits);
+      let m = -Infinity;
+      for (let t = 0; t < logits.length; t++) if (logits[t]! > m) m = logits[t]!;
+      let z = 0;
+      let s = 0;
+      for (let t = 0; t < logits.length; t++) {
+        const l = logits[t]!;
+        if (l === -Infinity) continue;
+        const w = Math.exp(l - m);
+        z += w;
+        s += w * (l - m);
+      }
+      hs.push(Math.log(z) - s / z);
+    }
+    if (hs.length >= maxContexts) break;
+  }
+  hs.sort((a, b) => a - b);
+  const n = hs.length;
+  return {
+    contexts: n,
+    mean: n > 0 ? hs.reduce((a, b) => a + b, 0) / n : NaN,
+    median: n > 0 ? hs[n >> 1]! : NaN,
+    below05: n > 0 ? hs.filter((h) => h < 0.5).length / n : NaN,
+    above3: n > 0 ? hs.filter((h) => h > 3).length / n : NaN,
+  };
+}
