@@ -44,6 +44,8 @@ const F_P = 1;
 const F_MINP = 2;
 const F_U = 3;
 const F_ZMAX = 4;
+/** Scratch slot for {@link FusedSampler.computeSpan}'s result (a returned double would be boxed). */
+const F_SPAN = 5;
 
 /** Bits of float64 resolution the negligible-mass rule is built on. */
 export const NEGLIGIBLE_BITS = 53;
@@ -129,7 +131,7 @@ export class FusedSampler {
   // Per-call values shared by the phases below (separate small methods, each optimised on its
   // own). Doubles live in a Float64Array: a double stored in an object field is boxed (a heap
   // number per store in V8), a typed-array element is not.
-  private readonly f = new Float64Array(5);
+  private readonly f = new Float64Array(6);
   private k = 0;
   private best = 0;
 
@@ -244,13 +246,18 @@ export class FusedSampler {
   /**
    * How far below the largest biased logit (in logit units) a token may sit and still be kept:
    * the negligible-mass cut, or min-p's when that is tighter and no top-p step needs the tail.
+   * Written to `f[F_SPAN]`: a double returned from a call V8 does not inline is a 16-byte heap
+   * number, and this runs once per sampled token (test/alloc.test.ts).
    */
-  private span(): number {
+  private computeSpan(): void {
     const f = this.f;
     const T = f[F_T]!;
-    if (T === 0) return 0;
+    if (T === 0) {
+      f[F_SPAN] = 0;
+      return;
+    }
     const c = f[F_P]! < 1 || f[F_MINP]! === 0 ? this.cut : Math.min(this.cut, -Math.log(f[F_MINP]!));
-    return c * T;
+    f[F_SPAN] = c * T;
   }
 
   /**
@@ -265,7 +272,8 @@ export class FusedSampler {
     const V = this.vocabSize;
     const k = this.k;
     const d = biased ? this.delta : 0;
-    const span = this.span();
+    this.computeSpan();
+    const span = this.f[F_SPAN]!;
     const slackBase = d + span + this.f[F_T]! + 1;
     const topV = this.topV;
     const topI = this.topI;
@@ -336,7 +344,8 @@ export class FusedSampler {
   private collectAll(api: string, logits: Float32Array, biased: boolean): number {
     const V = this.vocabSize;
     const d = biased ? this.delta : 0;
-    const span = this.span();
+    this.computeSpan();
+    const span = this.f[F_SPAN]!;
     const slackBase = d + span + this.f[F_T]! + 1;
     const cand = this.cand;
     let lmax = -Infinity;
