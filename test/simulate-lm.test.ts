@@ -208,7 +208,7 @@ describe('synthetic teacher', () => {
     expect(() => createSyntheticTeacher({ vocabSize: 1, ordinaryIds: 1, seed: 'x' })).toThrow(/vocabSize/);
     expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', contextOrder: 0 })).toThrow(/contextOrder/);
     expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', background: 11 })).toThrow(/background/);
-    expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', candidates: 0 })).toThrow(/candidates/);
+    expect(() => createSyntheticTeacher({ vocabSize: 10, ordinaryIds: 10, seed: 'x', background: 5, candidates: 0 })).toThrow(/candidates/);
     expect(() => new NGramTeacher(new NGramBuilder({ order: 1, vocabSize: 5 }).build(), undefined, 'x').logits([], new Float32Array(4))).toThrow(RangeError);
   });
 });
