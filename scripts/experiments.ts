@@ -18,6 +18,7 @@ import {
   clearRunMemo,
   crossTokenizer,
   direct,
+  filterRealism,
   FULL,
   knobs,
   nullExperiment,
@@ -26,6 +27,7 @@ import {
   quality,
   radioactivity,
   stealing,
+  teacherProfiles,
 } from '../src/simulate/experiments.js';
 import { clearServerCache } from '../src/simulate/pipeline.js';
 import { resultPlots, resultsMarkdown, type ExperimentResults } from '../src/simulate/results.js';
@@ -59,9 +61,11 @@ async function run(): Promise<ExperimentResults> {
   };
   const commit = git(['rev-parse', '--short', 'HEAD']);
   const dirty = git(['status', '--porcelain', '--untracked-files=no']).length > 0;
+  const teachers = await timed('teacher profiles', () => teacherProfiles(log));
   const ngram = await timed('radioactivity, n-gram teacher', () => radioactivity('ngram', scale, log));
   const pub = await timed('published setting', () => published(scale, log));
   const cross = await timed('cross-tokenizer student', () => crossTokenizer(scale, log));
+  const realism = await timed('filter from all logged answers', () => filterRealism(scale, log));
   const knobRows = await timed('knobs', () => knobs(scale, log));
   clearRunMemo();
   const steal = await timed('stealing', () => stealing(scale, log));
@@ -113,9 +117,11 @@ async function run(): Promise<ExperimentResults> {
     quality: qual,
     direct: dir,
     crossTokenizer: cross,
+    filterRealism: realism,
     stealing: steal,
     null: nul,
     world: worlds,
+    teachers,
   };
 }
 

@@ -13,7 +13,7 @@ import type { NGramModel } from './ngram.js';
 import { clearServerCache, runSimulation, simulationKey, type SimulateOptions, type SimulationResult, type SuspectReport } from './pipeline.js';
 import { createRandom, type Random } from './random.js';
 import { trainNGram } from './student.js';
-import { TeacherServer, type Completion } from './teacher.js';
+import { entropyProfile, TeacherServer, type Completion, type EntropyProfile } from './teacher.js';
 import { buildWorld, cycle, type TeacherKind, type World } from './world.js';
 
 /** Progress lines. */
@@ -760,6 +760,58 @@ export async function published(scale: Scale, log: Log): Promise<SimulationResul
     },
     log,
   );
+}
+
+/** A teacher's profile: what it is, its entropy, its serving speed. */
+export interface TeacherProfile {
+  teacher: TeacherKind;
+  description: string;
+  entropy: EntropyProfile;
+  /** Perplexity of plain samples under the teacher itself. */
+  perplexity: number;
+  /** Mean completion length of plain samples (tokens). */
+  completionLength: number;
+  /** Plain serving speed through wm.session().sample at o200k width (delta 0), tokens/s. */
+  tokensPerSecond: number;
+  facts: Record<string, number | string>;
+}
+
+/**
+ * Profiles both teachers on plain samples: entropy at 2,000 contexts, perplexity, speed.
+ *
+ * @param log - progress
+ */
+export async function teacherProfiles(log: Log): Promise<TeacherProfile[]> {
+  const out: TeacherProfile[] = [];
+  for (const teacher of ['ngram', 'synthetic'] as const) {
+    const world = await buildWorld({ teacher });
+    log(`profile ${teacher}`);
+    const plain = servers(world, EXPERIMENT_SEED, 0.25, 0, 2, 64, false, world.heldOutPrompts, 'profile').server.take({ tokens: 5_000 });
+    out.push({
+      teacher,
+      description: world.teacher.description,
+      entropy: entropyProfile(world.teacher, plain.completions, 2000),
+      perplexity: Math.exp(plain.nats / plain.tokens),
+      completionLength: plain.tokens / plain.completions.length,
+      tokensPerSecond: (plain.tokens / plain.ms) * 1000,
+      facts: world.facts,
+    });
+  }
+  return out;
+}
+
+/**
+ * The filter's realism: the owner cannot know which of its answers were distilled, so its filter
+ * reference is its log of all watermarked answers. Rows with the distillation answers plus
+ * `extra` times as many other watermarked answers.
+ */
+export async function filterRealism(scale: Scale, log: Log, extra = 4): Promise<RhoRow[]> {
+  const rows: RhoRow[] = [];
+  for (const rho of [0.05, 0.01]) {
+    const r = await simulate(radioactivityOptions('ngram', rho, scale, { filterExtra: extra }), log);
+    rows.push(rhoRow('ngram', rho, r));
+  }
+  return rows;
 }
 
 /** Cross-tokenizer rows: the student trained on cl100k re-tokenized text. */

@@ -2,7 +2,7 @@
  * Renders the experiments' results as docs/RESULTS.md and the SVG plots under docs/plots.
  */
 
-import type { DirectResult, KnobRow, NullResult, QualityRow, RhoRow, Scale, StealResult } from './experiments.js';
+import type { DirectResult, KnobRow, NullResult, QualityRow, RhoRow, Scale, StealResult, TeacherProfile } from './experiments.js';
 import { DIRECT_LENGTHS, KNOB_RHO, STEAL_GRID, TOKEN_GRID, TPR_LENGTHS } from './experiments.js';
 import { PUBLISHED } from './format.js';
 import type { Det } from './experiments.js';
@@ -27,9 +27,13 @@ export interface ExperimentResults {
   quality: QualityRow[];
   direct: DirectResult[];
   crossTokenizer: RhoRow[];
+  /** Absent in results saved before this table existed. */
+  filterRealism?: RhoRow[];
   stealing: StealResult;
   null: NullResult;
   world: Record<string, Record<string, number | string>>;
+  /** Absent in results saved before the teacher profiles existed. */
+  teachers?: TeacherProfile[];
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -91,6 +95,25 @@ export function resultsMarkdown(r: ExperimentResults): string {
   );
   L.push('');
 
+  if (r.teachers) {
+    L.push('## The teachers');
+    L.push('');
+    L.push(
+      'Measured on 5,000 tokens of plain samples (temperature 1, watermark off), entropy at 2,000 of their contexts. Both produce logits over ' +
+        'the full o200k id range (200,019 ids), `-Infinity` outside their support; serving is `wm.session().sample` with the exact fused sampler.',
+    );
+    L.push('');
+    L.push('| teacher | what it is | mean entropy (nats) | median | steps < 0.5 nats | steps > 3 nats | perplexity | mean answer length | serving tokens/s |');
+    L.push('|---|---|---|---|---|---|---|---|---|');
+    for (const t of r.teachers) {
+      L.push(
+        `| ${t.teacher} | ${t.description} | ${t.entropy.mean.toFixed(2)} | ${t.entropy.median.toFixed(2)} | ${pct(t.entropy.below05, 0)} | ${pct(t.entropy.above3, 0)} | ` +
+          `${t.perplexity.toFixed(1)} | ${t.completionLength.toFixed(1)} | ${int(t.tokensPerSecond)} |`,
+      );
+    }
+    L.push('');
+  }
+
   // Published comparison.
   const pub = r.published;
   L.push('## Beside the published figure');
@@ -134,6 +157,22 @@ export function resultsMarkdown(r: ExperimentResults): string {
       );
     }
   }
+  if (r.filterRealism && r.filterRealism.length > 0) {
+    L.push('');
+    L.push(
+      '**How optimistic is the filter?** Above, its reference is exactly the watermarked answers that went into the distillation. The owner ' +
+        'cannot know which of its answers were harvested; what it has is its log of everything it served. With a reference made of the ' +
+        'distillation answers plus four times as many other watermarked answers (n-gram teacher, same suspects):',
+    );
+    L.push('');
+    L.push('| rho | filter reference | filtered: scored | green rate | p-value |');
+    L.push('|---|---|---|---|---|');
+    for (const row of r.filterRealism) {
+      const same = r.radioactivity.ngram.find((x) => x.rho === row.rho);
+      if (same) L.push(`| ${rhoText(row.rho)} | the distillation answers (section 1) | ${detCells(same.filtered)} |`);
+      L.push(`| ${rhoText(row.rho)} | the distillation answers + 4x as many other answers | ${detCells(row.filtered)} |`);
+    }
+  }
   L.push('');
   L.push('![p-value against rho](plots/radioactivity-rho.svg)');
   L.push('');
@@ -143,7 +182,10 @@ export function resultsMarkdown(r: ExperimentResults): string {
   L.push('');
   L.push(
     'The same suspects, tested on the first N scored positions (a fixed budget of N; every row is one corpus read in order, so the columns are ' +
-      'what a budget of N would give). `—`: the suspect did not reach N scored positions within its generation cap.',
+      'what a budget of N would give). `—`: the suspect did not reach N scored positions within its generation cap. The p-value is not ' +
+      'monotone in N, and with the filter it can weaken late in the corpus: deduplication scores each (window, token) pair at its first ' +
+      'occurrence, so the pairs the student emits most often (its memorised watermarked trigrams among them) are scored early and the rare ' +
+      'pairs that come later carry less of the trace. Fix the budget before testing and report the final value.',
   );
   L.push('');
   L.push(`| teacher | rho | detector | ${TOKEN_GRID.map((t) => int(t)).join(' | ')} |`);
@@ -163,7 +205,10 @@ export function resultsMarkdown(r: ExperimentResults): string {
   L.push('');
   L.push(
     'One change at a time from the base setting. Teacher green rate: of the distinct (window, token) pairs of its watermarked answers ' +
-      '(direct detection strength). Perplexity: the unbiased teacher on its own watermarked answers (lower is better; compare section 4).',
+      '(direct detection strength). Perplexity: the unbiased teacher on its own watermarked answers (lower is better; compare section 4). ' +
+      'Caution on the h rows: an n-gram student of order h + 1 memorises (h + 1)-grams exactly, so longer windows look more learnable here ' +
+      'than they are for a neural student, which generalises across windows (the radioactivity literature finds smaller h more radioactive). ' +
+      'With h = 0, deduplication scores each token id once over the whole corpus.',
   );
   L.push('');
   L.push('| setting | student order | teacher green rate | teacher perplexity | serving tokens/s | scored | green rate | p-value | filtered: scored | green rate | p-value |');
