@@ -82,9 +82,9 @@ describe('createWatermark', () => {
     expect(createWatermark({ key, vocabSize: 1000, gamma: 0.25 }).greenProbability).toBe(0.25);
   });
 
-  it('uses defaults gamma 0.25, delta 2, contextWidth 2', () => {
+  it('uses defaults gamma 0.25, delta 3, contextWidth 2', () => {
     const wm = createWatermark({ key, vocabSize: 10 });
-    expect(wm.config).toMatchObject({ gamma: 0.25, delta: 2, contextWidth: 2, vocabSize: 10 });
+    expect(wm.config).toMatchObject({ gamma: 0.25, delta: 3, contextWidth: 2, vocabSize: 10 });
     expect(wm.fingerprint).toBe(key.fingerprint);
   });
 

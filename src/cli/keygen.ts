@@ -17,7 +17,7 @@ Options:
   --out FILE             where to write the key file (required; never printed)
   --force                overwrite FILE if it exists (the old key is lost)
   --gamma G              green-list fraction, in (0, 1)             [default 0.25]
-  --delta D              logit bias added to green tokens, >= 0      [default 2]
+  --delta D              logit bias added to green tokens, >= 0      [default 3]
   --context-width H      preceding tokens that select the green list [default 2]
   --tokenizer NAME|PATH  o200k, cl100k, r50k, p50k, or a Hugging Face tokenizer.json;
                          binds the tokenizer and its vocabulary size

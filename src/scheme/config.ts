@@ -3,10 +3,11 @@ import { checkParam } from '../key/params.js';
 import type { KeyParams, SecretKey } from '../key/secret-key.js';
 
 /**
- * Package defaults for the scheme parameters a caller and key file may leave out. See README
+ * Package defaults for the scheme parameters a caller and key file may leave out, chosen from the
+ * simulator's tables (docs/RESULTS.md). See README
  * ("Choosing the parameters") for the measurements behind them.
  */
-export const DEFAULTS = Object.freeze({ gamma: 0.25, delta: 2, contextWidth: 2 });
+export const DEFAULTS = Object.freeze({ gamma: 0.25, delta: 3, contextWidth: 2 });
 
 /** The fully resolved parameters of one watermark configuration. */
 export interface ResolvedParams {
