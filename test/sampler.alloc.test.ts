@@ -5,9 +5,10 @@ import { createWatermark } from '../src/sampler/watermark.js';
 
 /**
  * "No allocation per token", checked without timing: V8 runs a minor GC (scavenge) whenever the
- * young generation fills (about 1 MB while nothing allocates), so a loop of 2 x 10^5 steps that
- * allocated even 8 bytes per step would trigger at least one. After a warm-up, each loop below
- * must trigger none. (The 10^6-step version is the benchmark's.)
+ * young generation fills (about 1 MB while nothing allocates), so a loop of 10^6 steps that
+ * allocated even 8 bytes per step would trigger several. After a warm-up, each loop below may see
+ * at most one (the vitest worker's own incidental allocation). test/alloc.test.ts is the isolated
+ * version.
  */
 let gcs = 0;
 const observer = new PerformanceObserver((list) => {
@@ -27,7 +28,9 @@ async function gcsDuring(steps: number, step: (i: number) => void): Promise<numb
   return gcs - before;
 }
 
-describe('heap-stable loops (no GC at all)', () => {
+// At most one scavenge per 10^6-step loop: the vitest worker itself allocates now and then, and a
+// 16-byte-per-step allocation would cost ~16 scavenges here.
+describe('heap-stable loops (at most one incidental GC per 10^6 steps)', () => {
   const V = 64;
   const wm = createWatermark({ key: keyFromBytes(new Uint8Array(32).fill(9)), vocabSize: V, contextWidth: 2 });
   const logits = new Float32Array(V).map((_, i) => Math.sin(i * 7.3) * 4);
@@ -43,23 +46,23 @@ describe('heap-stable loops (no GC at all)', () => {
   const greedy: Opts = { temperature: 0, topK: undefined, topP: 1, minP: 0 };
 
   test('wm.bias', async () => {
-    expect(await gcsDuring(200_000, () => wm.bias(work, ctx))).toBe(0);
+    expect(await gcsDuring(1_000_000, () => wm.bias(work, ctx))).toBeLessThanOrEqual(1);
   });
 
   test('wm.biasBatch', async () => {
     const batch = new Float32Array(4 * V);
     const contexts = [ctx, ctx, ctx, ctx];
-    expect(await gcsDuring(100_000, () => wm.biasBatch(batch, contexts))).toBe(0);
+    expect(await gcsDuring(500_000, () => wm.biasBatch(batch, contexts))).toBeLessThanOrEqual(1);
   });
 
   test('wm.sample: top-k/top-p, no truncation, nucleus + min-p, greedy (default CSPRNG source)', async () => {
     const counts = [
-      await gcsDuring(200_000, () => wm.sample(logits, ctx, fixed)),
-      await gcsDuring(200_000, () => wm.sample(logits, ctx, full)),
-      await gcsDuring(200_000, () => wm.sample(logits, ctx, nucleus)),
-      await gcsDuring(200_000, () => wm.sample(logits, ctx, greedy)),
+      await gcsDuring(1_000_000, () => wm.sample(logits, ctx, fixed)),
+      await gcsDuring(1_000_000, () => wm.sample(logits, ctx, full)),
+      await gcsDuring(1_000_000, () => wm.sample(logits, ctx, nucleus)),
+      await gcsDuring(1_000_000, () => wm.sample(logits, ctx, greedy)),
     ];
-    expect(counts).toEqual([0, 0, 0, 0]);
+    for (const c of counts) expect(c).toBeLessThanOrEqual(1);
   });
 
   test('session.sample and session.bias + accept, masking on (windows repeat) and off', async () => {
@@ -67,11 +70,11 @@ describe('heap-stable loops (no GC at all)', () => {
     // during the warm-up (it grows by doubling: O(log n) allocations per generation).
     const masked = wm.session({ prompt: [1, 2] });
     const top8: Opts = { temperature: 0.8, topK: 8, topP: 1, minP: 0 };
-    expect(await gcsDuring(200_000, () => masked.sample(logits, top8))).toBe(0);
+    expect(await gcsDuring(1_000_000, () => masked.sample(logits, top8))).toBeLessThanOrEqual(1);
     const plain = wm.session({ prompt: [1, 2], masking: false });
-    expect(await gcsDuring(200_000, (i) => {
+    expect(await gcsDuring(1_000_000, (i) => {
       plain.bias(work);
       plain.accept(i & 63);
-    })).toBe(0);
+    })).toBeLessThanOrEqual(1);
   });
 });
