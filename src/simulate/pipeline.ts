@@ -8,6 +8,7 @@
  */
 
 import { keyFromBytes, type SecretKey } from '../key/index.js';
+import { DEFAULTS } from '../scheme/index.js';
 import { createDetector, type DetectionResult, type Detector } from '../detect/index.js';
 import { createWatermark, type Watermark } from '../sampler/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
@@ -86,16 +87,19 @@ export interface SimulateOptions {
   readonly alpha?: number;
 }
 
-/** The defaults of `radiomark simulate` (see docs/simulate.md for why). */
+/**
+ * The defaults of `radiomark simulate` (see docs/simulate.md for why). The scheme parameters are
+ * the package's own defaults, so the demo shows what a user of `createWatermark` gets.
+ */
 export const SIMULATE_DEFAULTS = Object.freeze({
   seed: 'radiomark',
   teacher: 'ngram' as TeacherKind,
   teacherOrder: 3,
   teacherBase: DEFAULT_TEACHER_BASE,
   corpusSeed: 'wordnet',
-  gamma: 0.25,
-  delta: 3,
-  contextWidth: 2,
+  gamma: DEFAULTS.gamma,
+  delta: DEFAULTS.delta,
+  contextWidth: DEFAULTS.contextWidth,
   masking: true,
   temperature: 1,
   rho: 0.05,
