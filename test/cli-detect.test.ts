@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWatermark, parseKey } from '../src/index.js';
 import { loadTokenizer } from '../src/tokenize/index.js';
-import type { DetectJson } from '../src/cli/model.js';
+import type { DetectJson } from '../src/report/model.js';
 import { runCli, scratch } from './cli-helpers.js';
 import { toJsonl, toTokensJsonl, writeCorpus, type Doc } from './cli-fixtures.js';
 

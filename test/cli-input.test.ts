@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadLines, extractDocument, firstInvalidUtf8, getField, LineSplitter, readSource, resolveInputs, type FieldSpec } from '../src/cli/input.js';
 import { parse, num, closest } from '../src/cli/args.js';
-import { pValue, oneIn } from '../src/cli/format.js';
+import { pValue, oneIn } from '../src/report/format.js';
 import { scratch } from './cli-helpers.js';
 
 const enc = new TextEncoder();

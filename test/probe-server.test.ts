@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey, type SecretKey } from '../src/index.js';
 import { startModelServer } from '../examples/model-server.js';
-import type { DetectJson } from '../src/cli/model.js';
+import type { DetectJson } from '../src/report/model.js';
 import { jsonl, runCli, scratch, spawnCli, waitFor } from './cli-helpers.js';
 import { rng, WORDS } from './cli-fixtures.js';
 

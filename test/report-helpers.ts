@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { DetectJson, KeyJson, SampleDocument } from '../src/cli/model.js';
+import type { DetectJson, KeyJson, SampleDocument } from '../src/report/model.js';
 import { ROOT, scratch } from './cli-helpers.js';
 
 /** Where the report tests put screenshots (gitignored). */

@@ -3,7 +3,7 @@ import { keyFromBytes } from '../src/key/index.js';
 import { createWatermark } from '../src/sampler/index.js';
 import { loadWordNetGlosses } from '../src/simulate/corpus.js';
 import { NGramBuilder } from '../src/simulate/ngram.js';
-import { createRandom, shuffleInPlace } from '../src/simulate/random.js';
+import { createRandom, shuffleInPlace } from '../src/random/index.js';
 import { Student } from '../src/simulate/student.js';
 import { createSyntheticTeacher } from '../src/simulate/synthetic.js';
 import { NGramTeacher, serve, TeacherServer } from '../src/simulate/teacher.js';

@@ -5,7 +5,7 @@ import { createMultiKeyDetector, detectWindows, DEFAULT_ALPHA, MAX_DECOYS, type 
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import { choice, flag, num, parse, str, strs, type OptionSpec } from './args.js';
 import { CliError, EXIT_DETECTED, EXIT_OK, UsageError } from './errors.js';
-import { alphaStr, int, oneIn, pct, pValue, seconds, verdictWords } from './format.js';
+import { alphaStr, int, oneIn, pct, pValue, seconds, verdictWords } from '../report/format.js';
 import {
   BadLines,
   extractDocument,
@@ -25,12 +25,12 @@ import {
   type SampleDocument,
   type SampleToken,
   type WindowJson,
-} from './model.js';
+} from '../report/model.js';
 import { bytesStr, Progress, progressEnabled } from './progress.js';
 import { TokenizerPool } from './pool.js';
 import { encodeText, prepareLine, prepareText, type PrepareConfig, type Prepared } from './prepare.js';
-import { renderReport } from './report-html.js';
-import { toolVersion } from './version.js';
+import { renderReport } from '../report/html.js';
+import { toolVersion } from '../version.js';
 
 /** `radiomark detect --help`. */
 export const DETECT_HELP = `Usage: radiomark detect --key KEY [options] FILE...

@@ -9,7 +9,7 @@
 import { closest } from './args.js';
 import { EXIT_USAGE, formatError } from './errors.js';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { toolVersion } from './version.js';
+import { toolVersion } from '../version.js';
 
 /** `radiomark --help`. */
 export const MAIN_HELP = `Usage: radiomark COMMAND [options]

@@ -2,8 +2,8 @@ import { promises as fsp } from 'node:fs';
 import { flag, parse, str, type OptionSpec } from './args.js';
 import { CliError, typeName, UsageError } from './errors.js';
 import { fsReason } from './input.js';
-import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson } from './model.js';
-import { renderReport } from './report-html.js';
+import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson } from '../report/model.js';
+import { renderReport } from '../report/html.js';
 
 /** `radiomark report --help`. */
 export const REPORT_HELP = `Usage: radiomark report RESULT.json --out REPORT.html

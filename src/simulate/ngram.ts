@@ -21,7 +21,7 @@
  * compressed list of (token, cumulative count) per node for sampling.
  */
 
-import type { Random } from './random.js';
+import type { Random } from '../random/index.js';
 
 /** Options of {@link NGramBuilder}. */
 export interface NGramOptions {

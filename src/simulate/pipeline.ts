@@ -13,7 +13,7 @@ import { createDetector, type DetectionResult, type Detector } from '../detect/i
 import { createWatermark, type Watermark } from '../sampler/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import type { NGramModel } from './ngram.js';
-import { createRandom, type Random } from './random.js';
+import { createRandom, type Random } from '../random/index.js';
 import { Student, trainNGram, type TrainingSequence } from './student.js';
 import { entropyProfile, TeacherServer, type Completion, type EntropyProfile, type ServeOptions, type ServeReport } from './teacher.js';
 import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind } from './world.js';

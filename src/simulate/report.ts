@@ -5,9 +5,9 @@
  */
 
 import type { DetectionResult } from '../detect/index.js';
-import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson, type KeyJson, type SampleDocument, type SampleToken } from '../cli/model.js';
-import { renderReport } from '../cli/report-html.js';
-import { toolVersion } from '../cli/version.js';
+import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson, type KeyJson, type SampleDocument, type SampleToken } from '../report/model.js';
+import { renderReport } from '../report/html.js';
+import { toolVersion } from '../version.js';
 import { createWatermark } from '../sampler/index.js';
 import type { Tokenizer } from '../tokenize/index.js';
 import type { SecretKey } from '../key/index.js';

@@ -4,7 +4,7 @@
  */
 
 import { NGramBuilder, type NGramModel } from './ngram.js';
-import type { Random } from './random.js';
+import type { Random } from '../random/index.js';
 
 /** One training sequence: `tokens[from..]` are predictions, `tokens[..from)` context only. */
 export interface TrainingSequence {

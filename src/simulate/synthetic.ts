@@ -19,7 +19,7 @@
  * Zipfian tail, whose mean entropy the simulator measures and prints.
  */
 
-import { hashString, mix32 } from './random.js';
+import { hashString, mix32 } from '../random/index.js';
 import type { Teacher } from './teacher.js';
 
 /** Options of {@link createSyntheticTeacher}. */

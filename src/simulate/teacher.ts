@@ -5,7 +5,7 @@
 
 import type { Watermark } from '../sampler/index.js';
 import type { NGramModel } from './ngram.js';
-import type { Random } from './random.js';
+import type { Random } from '../random/index.js';
 
 /**
  * A conditional language model over a tokenizer's full id range. `logits` fills a full

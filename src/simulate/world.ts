@@ -8,7 +8,7 @@
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import { loadWordNetGlosses } from './corpus.js';
 import { NGramBuilder } from './ngram.js';
-import { createRandom, shuffleInPlace } from './random.js';
+import { createRandom, shuffleInPlace } from '../random/index.js';
 import { createSyntheticTeacher, type SyntheticTeacher } from './synthetic.js';
 import { NGramTeacher, type Teacher } from './teacher.js';
 

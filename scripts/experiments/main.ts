@@ -28,10 +28,10 @@ import {
   radioactivity,
   stealing,
   teacherProfiles,
-} from '../src/simulate/experiments.js';
-import { clearServerCache } from '../src/simulate/pipeline.js';
-import { resultPlots, resultsMarkdown, type ExperimentResults } from '../src/simulate/results.js';
-import { buildWorld } from '../src/simulate/world.js';
+} from './experiments.js';
+import { clearServerCache } from '../../src/simulate/pipeline.js';
+import { resultPlots, resultsMarkdown, type ExperimentResults } from './results.js';
+import { buildWorld } from '../../src/simulate/world.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, 'from-json': { type: 'string' }, out: { type: 'string' } },

@@ -6,15 +6,15 @@
  * streams, so one `npm run experiments` reproduces the file.
  */
 
-import { createDetector, detectWindows } from '../detect/index.js';
-import { createWatermark, type Watermark } from '../sampler/index.js';
-import { binomialTail, ksUniform } from '../stats/index.js';
-import type { NGramModel } from './ngram.js';
-import { clearServerCache, runSimulation, simulationKey, type SimulateOptions, type SimulationResult, type SuspectReport } from './pipeline.js';
-import { createRandom, type Random } from './random.js';
-import { trainNGram } from './student.js';
-import { entropyProfile, TeacherServer, type Completion, type EntropyProfile } from './teacher.js';
-import { buildWorld, cycle, type TeacherKind, type World } from './world.js';
+import { createDetector, detectWindows } from '../../src/detect/index.js';
+import { createWatermark, type Watermark } from '../../src/sampler/index.js';
+import { binomialTail, ksUniform } from '../../src/stats/index.js';
+import type { NGramModel } from '../../src/simulate/ngram.js';
+import { clearServerCache, runSimulation, simulationKey, type SimulateOptions, type SimulationResult, type SuspectReport } from '../../src/simulate/pipeline.js';
+import { createRandom, type Random } from '../../src/random/index.js';
+import { trainNGram } from '../../src/simulate/student.js';
+import { entropyProfile, TeacherServer, type Completion, type EntropyProfile } from '../../src/simulate/teacher.js';
+import { buildWorld, cycle, type TeacherKind, type World } from '../../src/simulate/world.js';
 
 /** Progress lines. */
 export type Log = (line: string) => void;
