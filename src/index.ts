@@ -9,7 +9,7 @@
  *
  * @module radiomark
  */
-export { RadiomarkError, type RadiomarkErrorCode } from './errors.js';
+export { RadiomarkError, RadiomarkRangeError, RadiomarkTypeError, radiomarkErrorData, type ErrorContext, type RadiomarkErrorCode, type RadiomarkErrorData } from './errors.js';
 export * from './key/index.js';
 export * from './scheme/index.js';
 export * from './stats/index.js';
