@@ -7,6 +7,9 @@ Sections of the output:
   terms in mpmath at 60 significant digits (log-gamma for the first term, exact term ratios after;
   the smaller tail is summed, the larger one is 1 minus it, taken with log1p). Cases with n <= 1000
   are cross-checked against mpmath's regularized incomplete beta I_p(k, n - k + 1).
+- binomialTinyP: the same sums for p from 1e-15 down to 5e-324 (the smallest double) and for the
+  largest double below 1, where n p is below one ulp of k; cases with n <= 10 are cross-checked
+  against exact rational sums (fractions.Fraction).
   p is the float64 the tests pass (e.g. 1/3 is the double nearest 1/3), taken exactly.
 - normal: log10 P(Z >= z) = log10(erfc(z / sqrt 2) / 2) in mpmath.
 - logGamma: ln Gamma(x) in mpmath.
@@ -188,6 +191,50 @@ def binomial_section():
             'log10PValueDigits': mp.nstr(up / LN10, 25),
         })
     log('binomial: %d cases' % len(out))
+    return out
+
+
+# ---------------------------------------------------------------- tiny and near-one p
+
+def exact_upper(k, n, p):
+    """P(X >= k) as an exact rational for small n (p is the float64 taken exactly)."""
+    p = Fraction(p)
+    q = 1 - p
+    return sum(Fraction(math.comb(n, j)) * p ** j * q ** (n - j) for j in range(k, n + 1))
+
+
+def tiny_p_cases():
+    """Success probabilities far below 1e-16 (and within 1e-16 of 1), where n p is below one ulp of
+    k: the regime where an earlier release returned -Infinity or values quantized near 1e-16."""
+    cases = []
+    for p in [1e-15, 1e-16, 3e-16, 1e-17, 1e-30, 1e-100, 1e-300, 5e-324]:
+        for n, k in [(10, 1), (10, 2), (10, 5), (10, 10), (1000, 1), (1000, 3), (10 ** 6, 2), (10 ** 15, 1), (10 ** 15, 3)]:
+            cases.append((n, k, p))
+    near_one = 1 - 2.0 ** -53                  # the largest double below 1
+    for n, k in [(10, 8), (10, 9), (10, 10), (1000, 998), (10 ** 6, 10 ** 6 - 2)]:
+        cases.append((n, k, near_one))
+    return cases
+
+
+def tiny_p_section():
+    out = []
+    exact_checked = 0
+    for n, k, p in tiny_p_cases():
+        up, lo = tails(k, n, p)
+        if n <= 10:
+            ex = exact_upper(k, n, p)
+            # Compare the smaller tail, whose log keeps its relative precision.
+            small, got = (ex, up) if ex < Fraction(1, 2) else (1 - ex, lo)
+            ref = mp.log(mp.mpf(small.numerator) / small.denominator)
+            assert abs(ref / got - 1) < mp.mpf(10) ** -40, (n, k, p)
+            exact_checked += 1
+        out.append({
+            'n': n, 'k': k, 'p': p,
+            'log10PValue': to_float(up / LN10),
+            'log10LowerPValue': to_float(lo / LN10),
+            'log10PmfValue': to_float(log_pmf(k, n, mp.mpf(p)) / LN10),
+        })
+    log('binomialTinyP: %d cases (%d checked against exact rationals)' % (len(out), exact_checked))
     return out
 
 
@@ -389,6 +436,7 @@ def main():
                  'rounded to the nearest float64; pValue is the float64 of the probability (0 when it '
                  'underflows). log10PValueDigits keeps 25 significant digits.',
         'binomial': binomial_section(),
+        'binomialTinyP': tiny_p_section(),
         'normal': normal_section(),
         'logGamma': log_gamma_section(),
         'clopperPearson': cp_section(),

@@ -145,6 +145,24 @@ describe('binomialTail properties', () => {
     );
   });
 
+  it('agrees with the exact log-sum for p far below 1e-16 or within 1e-16 of 1 (issue 13, finding 9)', () => {
+    // log-uniform p down to the smallest subnormal, and 1 - p likewise down to 2^-53.
+    const extreme = fc.oneof(
+      fc.double({ min: -323, max: -6, noNaN: true }).map((e) => Math.max(10 ** e, Number.MIN_VALUE)),
+      fc.double({ min: -15.9, max: -6, noNaN: true }).map((e) => 1 - 10 ** e),
+    );
+    fc.assert(
+      fc.property(innerPair(300), extreme, ({ n, k }, p) => {
+        const ref = referenceLogUpper(k, n, p) * Math.LOG10E;
+        const got = binomialTail(k, n, p).log10PValue;
+        expect(Number.isFinite(got)).toBe(true);
+        if (ref === 0) expect(Math.abs(got)).toBeLessThan(1e-300);
+        else expect(relErr(got, ref)).toBeLessThan(1e-10);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('respects the Chernoff bound ln P <= -n KL(k/n || p) for k/n > p (equality at k = n)', () => {
     fc.assert(
       fc.property(innerPair(1e7), probability, ({ n, k }, p) => {

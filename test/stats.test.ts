@@ -40,6 +40,7 @@ interface Vectors {
   clopperPearson: { k: number; n: number; level: number; lower: number; upper: number }[];
   ksDistribution: { n: number; d: number; pValue: number; method: string }[];
   ksSamples: { kind: string; n: number; values: number[]; statistic: number; pValue: number; scipyPValue: number }[];
+  binomialTinyP: { n: number; k: number; p: number; log10PValue: number; log10LowerPValue: number; log10PmfValue: number }[];
 }
 const V = JSON.parse(readFileSync(new URL('./vectors/binomial.json', import.meta.url), 'utf8')) as Vectors;
 
@@ -138,18 +139,68 @@ describe('binomialTail against 60-digit mpmath sums', () => {
     expect(rel(binomialLowerTail(0, 1000, 0.1).log10PValue, 1000 * Math.log10(0.9))).toBeLessThan(1e-15);
   });
 
-  it('runs a 100-point running curve up to n = 10^7 well under a second', () => {
-    const t0 = performance.now();
-    let sink = 0;
+  it('computes a 100-point running curve up to n = 10^7 and the worst case for the summation', () => {
+    // Speed is a bench figure (npm run bench), not an assertion here.
+    let prev = 0;
     for (let i = 1; i <= 100; i++) {
-      const n = 100_000 * i; // up to 10^7
-      sink += binomialTail(Math.round(n * 0.2588), n, 0.25).log10PValue;
-      // and the worst case for the summation: right at the mean of n = 10^7, p = 1/2
+      const n = 100_000 * i; // up to 10^7, at the green rate 0.2588 of the published figure
+      const l = binomialTail(Math.round(n * 0.2588), n, 0.25).log10PValue;
+      expect(Number.isFinite(l)).toBe(true);
+      expect(l).toBeLessThan(prev); // a fixed excess rate grows more significant with n
+      prev = l;
     }
-    for (let i = 0; i < 100; i++) sink += binomialTail(5_000_000 + i, 1e7, 0.5).log10PValue;
-    const ms = performance.now() - t0;
-    expect(Number.isFinite(sink)).toBe(true);
-    expect(ms).toBeLessThan(500);
+    // Right at the mean of n = 10^7, p = 1/2, where the most terms are summed: P(X >= n/2 + i) near 1/2.
+    for (let i = 0; i < 100; i++) {
+      const l = binomialTail(5_000_000 + i, 1e7, 0.5).log10PValue;
+      expect(l).toBeLessThan(Math.log10(0.51));
+      expect(l).toBeGreaterThan(Math.log10(0.47));
+    }
+  });
+});
+
+describe('binomial tails for p far below 1e-16 and within 1e-16 of 1 (issue 13, finding 9)', () => {
+  // Before the fix, bd0 re-derived the mean n p as k - (k - n p): when n p is below one ulp of k
+  // that difference is 0 and the pmf became -Infinity (binomialTail(2, 10, 1e-17)), or it was
+  // quantized to multiples of 1.1e-16 (binomialTail(1, 10, 1e-17) gave 1.11e-16, not 1e-16).
+  it('the reported case: binomialTail(2, 10, 1e-17) has log10 p = -32.3468 (exact rational sum)', () => {
+    const r = binomialTail(2, 10, 1e-17);
+    expect(r.log10PValue).toBeCloseTo(-32.346787486224656, 12);
+    expect(rel(r.pValue, 10 ** -32.346787486224656)).toBeLessThan(1e-13);
+    expect(rel(binomialTail(1, 10, 1e-17).pValue, 1e-16)).toBeLessThan(1e-14);
+  });
+
+  it('upper tail, lower tail and pmf within 1e-12 relative of mpmath and exact rationals', () => {
+    expect(V.binomialTinyP.length).toBeGreaterThanOrEqual(70);
+    for (const c of V.binomialTinyP) {
+      const where = `n=${c.n} k=${c.k} p=${c.p}`;
+      const up = binomialTail(c.k, c.n, c.p).log10PValue;
+      const low = binomialLowerTail(c.k - 1, c.n, c.p).log10PValue;
+      const pmf = binomialPmfLog(c.k, c.n, c.p) * Math.LOG10E;
+      expect(rel(up, c.log10PValue), `upper ${where}: ${up}`).toBeLessThan(1e-12);
+      expect(rel(low, c.log10LowerPValue), `lower ${where}: ${low}`).toBeLessThan(1e-12);
+      expect(rel(pmf, c.log10PmfValue), `pmf ${where}: ${pmf}`).toBeLessThan(1e-12);
+    }
+  });
+
+  it('Clopper-Pearson lower ends below 1e-16 solve their tail equation', () => {
+    // At level 1 - 2^-53 the lower end for 1 success in 10 is about 5.55e-18; it used to stop where
+    // the quantized tail read 1.1e-16, twice the target.
+    const level = 1 - 2 ** -53;
+    const half = (1 - level) / 2;
+    for (const [k, n] of [[1, 10], [2, 10], [3, 1000], [1, 1e15]]) {
+      const { lower } = binomialInterval(k, n, level);
+      expect(rel(binomialTail(k, n, lower).pValue, half), `k=${k} n=${n} lower=${lower}`).toBeLessThan(1e-9);
+    }
+    expect(rel(binomialInterval(1, 10, level).lower, -Math.expm1(Math.log1p(-half) / 10))).toBeLessThan(1e-12);
+  });
+
+  it('Clopper-Pearson upper ends within 1e-16 of 1 round to 1, never below the true end', () => {
+    const level = 1 - 2 ** -53;
+    // P(X <= 9; u) = 1 - u^10 = 2^-54 gives u = 1 - 5.6e-18, whose nearest double is 1.
+    expect(binomialInterval(9, 10, level).upper).toBe(1);
+    expect(binomialInterval(0, 1, level).upper).toBe(1);
+    // A representable end stays accurate: 1 - u^10 = 0.025 gives u = 0.975^(1/10).
+    expect(rel(binomialInterval(9, 10, 0.95).upper, Math.exp(Math.log1p(-0.025) / 10))).toBeLessThan(1e-14);
   });
 });
 

@@ -9,7 +9,10 @@
  * - the tail on the near side is its complement, ln(1 - L) = log1p(-L), which is accurate because
  *   the other tail L is computed to full relative precision;
  * - pmf(k) is Loader's saddle-point form (as in R's dbinom): Stirling remainders plus the deviances
- *   bd0(k, np) + bd0(n - k, nq) built from an exactly rounded k - np, so nothing large cancels.
+ *   bd0(k, np) + bd0(n - k, nq), with np, nq and k - np all formed from the exact product n p (a
+ *   double-double), so nothing large cancels and a mean far below one ulp of k (p = 1e-17, or p
+ *   within 1e-16 of 1) keeps its relative precision; for n p < 2^-1000 the plain form
+ *   ln C(n, k) + k ln p + (n - k) ln(1 - p) is used, where nothing cancels either.
  *
  * Work per call is O(min(number of significant terms, n)): a few terms far in a tail, about
  * 10 sqrt(n p (1 - p)) next to the mean (16k cheap steps for n = 10^7, p = 1/2).
@@ -99,8 +102,9 @@ function checkArgs(api: string, k: unknown, n: unknown, p: unknown): void {
  * `scipy.stats.binom.sf(k, n, p)` is P(X > k) and gives the wrong answer by one term.
  *
  * Accurate to about 1e-12 relative in `log10PValue` everywhere (measured against 60-digit mpmath
- * sums for n up to 10^7 and log10 p down to -6e6, see test/vectors/binomial.json); `log10PValue`
- * never underflows. Sanity bound (Chernoff): for k/n > p, ln P <= -n KL(k/n || p), with equality at
+ * sums for n up to 10^7 and log10 p down to -6e6, and for p from 1e-15 down to the smallest double
+ * and within 2^-53 of 1, see test/vectors/binomial.json); `log10PValue` never underflows and is
+ * finite for every possible event (k <= n). Sanity bound (Chernoff): for k/n > p, ln P <= -n KL(k/n || p), with equality at
  * k = n.
  *
  * Edge cases: k <= 0 gives exactly `{ pValue: 1, log10PValue: 0 }`; k > n is an impossible event and

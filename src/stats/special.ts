@@ -84,15 +84,19 @@ export function stirlingError(n: number): number {
 }
 
 /**
- * Loader's deviance term bd0(x, M) = x ln(x / M) + M - x >= 0, given x > 0 and the difference
- * d = x - M computed accurately by the caller (M itself is never needed to full precision: for
- * |d| < 0.1 (x + M) it is evaluated with the series in v = d / (x + M) = d / (2x - d), otherwise as
- * x ln(x / (x - d)) - d).
+ * Loader's deviance term bd0(x, M) = x ln(x / M) + M - x >= 0, for x > 0 and a mean M > 0, given
+ * both M and the difference d = x - M, each computed accurately by the caller. For |d| < 0.1 (x + M)
+ * it is evaluated with the series in v = d / (x + M), otherwise as x ln(x / M) - d.
+ *
+ * M is passed on its own, never re-derived as x - d: when M is below one ulp of x (n p = 1e-16
+ * against k = 2) that difference is 0 or a multiple of the ulp, which made the pmf -Infinity or
+ * quantized it (issue 13, finding 9). M must be a normal double (callers take another path for
+ * means below 2^-1000, where x / M could overflow).
  *
  * @internal
  */
-export function bd0(x: number, d: number): number {
-  const sum = 2 * x - d; // x + M
+export function bd0(x: number, mean: number, d: number): number {
+  const sum = x + mean;
   if (Math.abs(d) < 0.1 * sum) {
     const v = d / sum;
     const v2 = v * v;
@@ -106,7 +110,7 @@ export function bd0(x: number, d: number): number {
     }
     return s;
   }
-  return x * Math.log(x / (x - d)) - d;
+  return x * Math.log(x / mean) - d;
 }
 
 const SPLITTER = 134217729; // 2^27 + 1
@@ -140,18 +144,28 @@ export function log1mExp(x: number): number {
   return x > -Math.LN2 ? Math.log(-Math.expm1(x)) : Math.log1p(-Math.exp(x));
 }
 
+/** Below this mean n p, x / (n p) may overflow; the pmf is then summed from its plain factors. */
+const TINY_MEAN = 2 ** -1000;
+
 /**
  * Natural log of the binomial pmf, ln P(X = k) for X ~ Bin(n, p), with Loader's saddle-point
  * form (as in R's dbinom): stirling remainders plus the deviances bd0(k, np) + bd0(n-k, nq), which
- * never cancels large terms. No argument checks. @internal
+ * never cancels large terms. Both means are formed as double-doubles from n p, so each keeps its
+ * relative precision however small it is (n p for p near 0, n q = n - n p for p near 1). For
+ * n p < 2^-1000 the plain form ln C(n, k) + k ln p + (n - k) ln(1 - p) is used: there k ln p
+ * dominates and nothing cancels. No argument checks. @internal
  */
 export function logPmfUnchecked(k: number, n: number, p: number): number {
   if (k < 0 || k > n) return -Infinity;
   if (k === 0) return n === 0 ? 0 : n * Math.log1p(-p);
   if (k === n) return n * Math.log(p);
-  const d = deviation(k, n, p); // k - n p; (n - k) - n q = -d exactly
-  const lc = stirlingError(n) - stirlingError(k) - stirlingError(n - k) - bd0(k, d) - bd0(n - k, -d);
-  const lf = LN_2PI + Math.log(k) + Math.log1p(-k / n);
+  const [hi, lo] = twoProduct(n, p);
+  if (hi < TINY_MEAN) return logChooseUnchecked(n, k) + k * Math.log(p) + (n - k) * Math.log1p(-p);
+  const d = (k - hi) - lo; // k - n p; (n - k) - n q = -d exactly
+  const meanQ = (n - hi) - lo; // n q, to nearly full relative precision even when q < 2^-53 n
+  const lc = stirlingError(n) - stirlingError(k) - stirlingError(n - k) - bd0(k, hi + lo, d) - bd0(n - k, meanQ, -d);
+  // ln(2 pi k (n - k) / n); (n - k) / n, not 1 - k / n, which loses digits when k is near n.
+  const lf = LN_2PI + Math.log(k) + Math.log((n - k) / n);
   return lc - 0.5 * lf;
 }
 
