@@ -7,6 +7,7 @@ import {
   checkKey,
   createDetector,
   createMultiKeyDetector,
+  createWindowDetector,
   detectWindows,
   type DetectionResult,
   type DetectorState,
@@ -363,12 +364,12 @@ describe('merge of shards split by pair fingerprint', () => {
     expect(() => a.merge({ ...a.state(), pairs: [1, 2] } as unknown as DetectorState)).toThrow(TypeError);
     expect(() => a.merge({ ...a.state(), version: 2 } as unknown as DetectorState)).toThrow(TypeError);
     expect(() => a.merge({ ...a.state(), docScored: new Uint32Array(5) })).toThrow(TypeError);
-    expect(() => a.merge({ ...a.state(), pairs: new Uint32Array(3) })).toThrow(/odd length/);
-    expect(() => a.merge({ ...a.state(), skipped: { noWindow: 0 } } as unknown as DetectorState)).toThrow(/"skipped" is incomplete/);
-    expect(() => a.merge({ ...a.state(), covered: ['0'] } as unknown as DetectorState)).toThrow(/"covered"/);
-    expect(() => a.merge({ ...a.state(), trace: [1] } as unknown as DetectorState)).toThrow(/"trace"/);
-    expect(() => a.merge({ ...a.state(), scored: -1 })).toThrow(/"scored"/);
-    expect(() => a.merge({ ...a.state(), fingerprint: 5 } as unknown as DetectorState)).toThrow(/"fingerprint"/);
+    expect(() => a.merge({ ...a.state(), pairs: new Uint32Array(3) })).toThrow(/state.pairs must be a Uint32Array of even length/);
+    expect(() => a.merge({ ...a.state(), skipped: { noWindow: 0 } } as unknown as DetectorState)).toThrow(/state.skipped must be an object with every skip count/);
+    expect(() => a.merge({ ...a.state(), covered: ['0'] } as unknown as DetectorState)).toThrow(/state.covered must be a list of shard indexes/);
+    expect(() => a.merge({ ...a.state(), trace: [1] } as unknown as DetectorState)).toThrow(/state.trace must be a Uint8Array or null/);
+    expect(() => a.merge({ ...a.state(), scored: -1 })).toThrow(/state.scored must be a non-negative integer, got -1/);
+    expect(() => a.merge({ ...a.state(), fingerprint: 5 } as unknown as DetectorState)).toThrow(/state.fingerprint must be a string, got 5/);
   });
 
   it('a pair scored in two states is refused even with disjoint shard indexes', () => {
@@ -494,6 +495,16 @@ describe('windowed detection', () => {
     const s = detectWindows({ key: KEY_A, vocabSize: V, windowSize: 200 }, new Rng(27).tokens(100, V));
     expect(s).toMatchObject({ count: 0, min: null, correctedLog10PValue: null, verdict: 'insufficient' });
   });
+
+  it('a reusable window detector gives each text exactly what a fresh detectWindows gives it', () => {
+    const texts = [text, new Rng(40).tokens(900, V), [...text.slice(3000, 3300), ...text.slice(3000, 3300)], [], new Rng(41).tokens(30_000, V), new Rng(42).tokens(50, V)];
+    const opts = { key: KEY_A, vocabSize: V, windowSize: 100, step: 60, filter: [text.slice(2500, 4000)] };
+    const wd = createWindowDetector(opts);
+    for (const t of texts) expect(wd.detect(t)).toEqual(detectWindows(opts, t));
+    // The prompt applies per text (R1), and a text's pairs never carry over to the next text.
+    expect(wd.detect(text, text.slice(3000, 3400))).toEqual(detectWindows({ ...opts, promptTokens: text.slice(3000, 3400) }, text));
+    expect(wd.detect(text).whole.skipped.duplicate).toBe(detectWindows(opts, text).whole.skipped.duplicate);
+  });
 });
 
 describe('several keys', () => {
@@ -580,7 +591,7 @@ describe('bad input throws, naming the API and the value', () => {
     expect(() => createDetector({ ...ok, gamma: 1.5 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, contextWidth: 9 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, specialTokens: 5 as never })).toThrow(TypeError);
-    expect(() => createDetector({ ...ok, specialTokens: [100] })).toThrow(/"specialTokens\[0\]" must be an integer token id in \[0, 100\), got 100/);
+    expect(() => createDetector({ ...ok, specialTokens: [100] })).toThrow(/createDetector: specialTokens\[0\] must be an integer token id in \[0, 100\), got 100/);
     expect(() => createDetector({ ...ok, endOfText: -1 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, endOfText: 'x' as never })).toThrow(TypeError);
     expect(() => createDetector({ ...ok, promptExclusion: 1 as never })).toThrow(TypeError);
@@ -596,7 +607,7 @@ describe('bad input throws, naming the API and the value', () => {
     expect(() => createDetector({ ...ok, alpha: 0 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, alpha: 1 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, shard: 3 as never })).toThrow(TypeError);
-    expect(() => createDetector({ ...ok, shard: { index: 2, count: 2 } })).toThrow(/"shard.index" must be an integer in 0..1, got 2/);
+    expect(() => createDetector({ ...ok, shard: { index: 2, count: 2 } })).toThrow(/shard.index must be an integer in \[0, 1\], got 2/);
     expect(() => createDetector({ ...ok, shard: { index: 0, count: 0 } })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, shard: { index: 0, count: 2 }, budget: 5 })).toThrow(RangeError);
     expect(() => createDetector({ ...ok, shard: { index: 0, count: 2 }, curve: true })).toThrow(RangeError);
@@ -646,11 +657,36 @@ describe('bad input throws, naming the API and the value', () => {
     expect(() => checkKey({ ...ok, corpus: 5 as never })).toThrow(TypeError);
     expect(() => checkKey({ ...ok, corpus: [], alpha: 2 })).toThrow(RangeError);
     expect(() => checkKey({ ...ok, corpus: [], alpha: 'x' as never })).toThrow(TypeError);
-    expect(() => checkKey({ ...ok, corpus: [], seed: 1.5 })).toThrow(TypeError);
+    expect(() => checkKey({ ...ok, corpus: [], seed: 1.5 })).toThrow(RangeError);
     expect(() => checkKey({ ...ok, corpus: [[1, 2, 500]] })).toThrow(/checkKey: document 0, completion\[2\]/);
     expect(() => createMultiKeyDetector(null as never)).toThrow(TypeError);
     expect(() => createMultiKeyDetector({ keys: [], vocabSize: 100 })).toThrow(TypeError);
     expect(() => createMultiKeyDetector({ keys: [KEY_A], vocabSize: 100, shard: { index: 0, count: 2 } } as never)).toThrow(TypeError);
     expect(() => createMultiKeyDetector({ keys: [KEY_A, 'x' as never], vocabSize: 100 })).toThrow(/keys\[1\]/);
+  });
+
+  it('errors carry the API and the field as data', () => {
+    const data = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        const { code, api, field } = e as { code: string; api: string; field: string };
+        return { code, api, field };
+      }
+      throw new Error('did not throw');
+    };
+    expect(data(() => createDetector({ ...ok, decoys: -1 }))).toEqual({ code: 'OUT_OF_RANGE', api: 'createDetector', field: 'decoys' });
+    expect(data(() => createDetector({ ...ok, alpha: 'x' as never }))).toEqual({ code: 'INVALID_TYPE', api: 'createDetector', field: 'alpha' });
+    expect(data(() => createDetector({ ...ok, filter: [[1, 300]] }))).toEqual({ code: 'OUT_OF_RANGE', api: 'createDetector', field: 'filter[0][1]' });
+    const det = createDetector(ok);
+    expect(data(() => det.add([1, 200]))).toEqual({ code: 'OUT_OF_RANGE', api: 'detector.add', field: 'document 0, completion[1]' });
+    expect(data(() => det.merge({ ...det.state(), green: -1 }))).toEqual({ code: 'INVALID_TYPE', api: 'detector.merge', field: 'state.green' });
+    expect(data(() => det.merge(createDetector({ key: KEY_B, vocabSize: 100 }).state()))).toEqual({ code: 'KEY_MISMATCH', api: 'detector.merge', field: 'fingerprint' });
+    expect(data(() => detectWindows({ ...ok, windowSize: 0 }, []))).toEqual({ code: 'OUT_OF_RANGE', api: 'detectWindows', field: 'windowSize' });
+    expect(data(() => checkKey({ ...ok, corpus: 5 as never }))).toEqual({ code: 'INVALID_TYPE', api: 'checkKey', field: 'corpus' });
+    expect(data(() => createMultiKeyDetector({ keys: [KEY_A, 'x' as never], vocabSize: 100 }))).toEqual({ code: 'INVALID_TYPE', api: 'createMultiKeyDetector', field: 'keys[1]' });
+    // A key whose bound parameters contradict the shared options is named by its fingerprint.
+    const bound = testKey(5, { vocabSize: 100, gamma: 0.5 });
+    expect(() => createMultiKeyDetector({ keys: [KEY_A, bound], vocabSize: 100, gamma: 0.25 })).toThrow(new RegExp(bound.fingerprint));
   });
 });

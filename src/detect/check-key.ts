@@ -1,5 +1,8 @@
 import { binomialLowerTail, binomialTail, ksUniform } from '../stats/index.js';
-import { DetectorImpl, randomizedPValue, uniformFrom, type DetectorOptions } from './detector.js';
+import { checkInteger, checkOpenUnit, typeError } from '../assert.js';
+import { DetectorImpl } from './detector.js';
+import { randomizedPValue, uniformFrom } from './result.js';
+import type { DetectorOptions } from './types.js';
 
 /** Default significance level of each of the three checks of {@link checkKey}. */
 export const CHECK_KEY_ALPHA = 0.01;
@@ -65,13 +68,12 @@ export interface KeyCheckResult {
  */
 export function checkKey(options: CheckKeyOptions): KeyCheckResult {
   const api = 'checkKey';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${api}: options must be an object, got ${String(options)}`);
+  if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { corpus, alpha = CHECK_KEY_ALPHA, seed = 0, key, gamma, contextWidth, vocabSize, tokenizer, specialTokens, endOfText } = options;
-  if (typeof alpha !== 'number') throw new TypeError(`${api}: "alpha" must be a number, got ${String(alpha)}`);
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`${api}: "alpha" must be in (0, 1), got ${alpha}`);
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError(`${api}: "seed" must be an integer, got ${String(seed)}`);
+  checkOpenUnit(api, 'alpha', alpha);
+  checkInteger(api, 'seed', seed);
   if (corpus === null || typeof corpus !== 'object' || typeof (corpus as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`${api}: "corpus" must be an iterable of token-id arrays, got ${String(corpus)}`);
+    throw typeError(api, 'corpus', 'an iterable of token-id arrays', corpus);
   }
   const det = new DetectorImpl({ key, gamma, contextWidth, vocabSize, tokenizer, specialTokens, endOfText }, api, false);
   for (const doc of corpus) det.add(doc);

@@ -18,6 +18,8 @@
  * @module
  */
 import { subkey, type SecretKey } from '../key/secret-key.js';
+import { mix32 } from '../random/index.js';
+import { RadiomarkRangeError } from '../errors.js';
 
 /** The hashed mode's prime modulus, `2^29 - 3`. */
 export const FINGERPRINT_PRIME = 536870909;
@@ -30,16 +32,6 @@ export function idBits(vocabSize: number): number {
   let b = 1;
   while (b < 32 && 2 ** b < vocabSize) b++;
   return b;
-}
-
-/** murmur3's 32-bit finalizer: a bijection that spreads every input bit. */
-export function fmix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
 }
 
 /**
@@ -149,12 +141,11 @@ export class FingerprintSet {
    * @param salt - mixed into the slot index (so that crafted inputs cannot pick slots)
    */
   constructor(capacity = 1024, salt = 0) {
-    let slots = 16;
-    while (slots * MAX_LOAD < capacity) slots *= 2;
-    this.table = new Uint32Array(2 * slots);
-    this.mask = slots - 1;
-    this.limit = Math.floor(slots * MAX_LOAD);
+    this.table = new Uint32Array(0);
+    this.mask = 0;
+    this.limit = 0;
     this.salt = salt >>> 0;
+    this.shrinkTo(capacity);
   }
 
   /** Number of slots. */
@@ -168,7 +159,7 @@ export class FingerprintSet {
   }
 
   private index(lo: number, hi: number): number {
-    return fmix32((lo ^ Math.imul(hi, 0x9e3779b1) ^ this.salt) >>> 0) & this.mask;
+    return mix32((lo ^ Math.imul(hi, 0x9e3779b1) ^ this.salt) >>> 0) & this.mask;
   }
 
   /**
@@ -212,7 +203,7 @@ export class FingerprintSet {
   private grow(): void {
     const old = this.table;
     const slots = 2 * (this.mask + 1);
-    if (slots > 2 ** 30) throw new RangeError(`detector: the dedup set cannot grow beyond 2^30 slots (${this.size} entries)`);
+    if (slots > 2 ** 30) throw new RadiomarkRangeError(`detector: the dedup set cannot grow beyond 2^30 slots (${this.size} entries)`, { api: 'detector', field: 'dedup' });
     this.table = new Uint32Array(2 * slots);
     this.mask = slots - 1;
     this.limit = Math.floor(slots * MAX_LOAD);
@@ -227,6 +218,16 @@ export class FingerprintSet {
       t[2 * i] = lo;
       t[2 * i + 1] = hi;
     }
+  }
+
+  /** Empties the set and resizes its table for `capacity` entries (the smallest that holds them). */
+  shrinkTo(capacity: number): void {
+    let slots = 16;
+    while (slots * MAX_LOAD < capacity) slots *= 2;
+    this.table = new Uint32Array(2 * slots);
+    this.mask = slots - 1;
+    this.limit = Math.floor(slots * MAX_LOAD);
+    this.size = 0;
   }
 
   /** Removes every entry, keeping the table's size. */
@@ -257,8 +258,8 @@ export class FingerprintSet {
       if (t[j + 1] === 0) continue;
       s0 = (s0 + t[j]!) >>> 0;
       s1 = (s1 + t[j + 1]!) >>> 0;
-      x0 = (x0 ^ fmix32(t[j]! ^ 0x5bd1e995)) >>> 0;
-      x1 = (x1 ^ fmix32(t[j + 1]! ^ 0x1b873593)) >>> 0;
+      x0 = (x0 ^ mix32(t[j]! ^ 0x5bd1e995)) >>> 0;
+      x1 = (x1 ^ mix32(t[j + 1]! ^ 0x1b873593)) >>> 0;
     }
     return `${this.size}:${s0.toString(16)}:${s1.toString(16)}:${x0.toString(16)}:${x1.toString(16)}`;
   }

@@ -5,9 +5,9 @@
  *
  * @module radiomark/detect
  */
+export { createDetector } from './detector.js';
+export { randomizedPValue } from './result.js';
 export {
-  createDetector,
-  randomizedPValue,
   DEFAULT_ALPHA,
   DECOY_KS_ALPHA,
   MAX_DECOYS,
@@ -22,7 +22,7 @@ export {
   type DecoyReport,
   type SkipCounts,
   type Verdict,
-} from './detector.js';
+} from './types.js';
 export { checkKey, CHECK_KEY_ALPHA, type CheckKeyOptions, type KeyCheckResult } from './check-key.js';
-export { detectWindows, type WindowOptions, type WindowResult, type WindowScore } from './windows.js';
+export { detectWindows, createWindowDetector, type WindowDetector, type WindowOptions, type WindowResult, type WindowScore } from './windows.js';
 export { createMultiKeyDetector, type MultiKeyOptions, type MultiKeyDetector, type MultiKeyResult, type KeyLine } from './multi-key.js';

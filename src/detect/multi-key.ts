@@ -1,7 +1,9 @@
-import type { SecretKey } from '../key/secret-key.js';
-import { holmLog10 } from '../stats/index.js';
+import { typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
-import { DetectorImpl, type AddOptions, type DetectionResult, type DetectorOptions, type Verdict } from './detector.js';
+import { SecretKey } from '../key/secret-key.js';
+import { holmLog10 } from '../stats/index.js';
+import { DetectorImpl } from './detector.js';
+import type { AddOptions, DetectionResult, DetectorOptions, Verdict } from './types.js';
 
 /** Options of {@link createMultiKeyDetector}: the detector's options with several keys. */
 export interface MultiKeyOptions extends Omit<DetectorOptions, 'key' | 'shard'> {
@@ -63,22 +65,21 @@ export interface MultiKeyDetector {
  */
 export function createMultiKeyDetector(options: MultiKeyOptions): MultiKeyDetector {
   const api = 'createMultiKeyDetector';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${api}: options must be an object, got ${String(options)}`);
+  if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { keys, ...rest } = options;
-  if (!Array.isArray(keys) || keys.length === 0) throw new TypeError(`${api}: "keys" must be a non-empty array of SecretKeys`);
-  if ((rest as Record<string, unknown>).shard !== undefined) throw new TypeError(`${api}: option "shard" does not apply to several keys`);
-  const dets = keys.map((key, i) => {
-    try {
-      return new DetectorImpl({ ...rest, key }, api, false);
-    } catch (e) {
-      if (e instanceof Error) e.message = `${e.message} (keys[${i}])`;
-      throw e;
-    }
+  if (!Array.isArray(keys) || keys.length === 0) throw typeError(api, 'keys', 'a non-empty array of SecretKeys', keys);
+  keys.forEach((key: unknown, i) => {
+    if (!(key instanceof SecretKey)) throw typeError(api, `keys[${i}]`, 'a SecretKey (from parseKey or generateKey)', key);
   });
+  const shard = (rest as Record<string, unknown>).shard;
+  if (shard !== undefined) throw typeError(api, 'shard', 'unset (sharding does not apply to several keys)', shard);
+  // Every option but the key is shared, so a refusal names the option; a key's bound parameters
+  // that contradict an option are refused with that key's fingerprint in the message.
+  const dets = keys.map((key) => new DetectorImpl({ ...rest, key }, api, false));
   const V = dets[0]!.config.vocabSize;
   dets.forEach((d, i) => {
     if (d.config.vocabSize !== V) {
-      throw new RadiomarkError('CONFIG_MISMATCH', `${api}: keys[${i}] resolves vocabSize ${d.config.vocabSize}, keys[0] ${V}; one corpus has one tokenizer`);
+      throw new RadiomarkError('CONFIG_MISMATCH', `${api}: keys[${i}] (fingerprint ${d.fingerprint}) resolves vocabSize ${d.config.vocabSize}, keys[0] ${V}; one corpus has one tokenizer`, { api, field: `keys[${i}]` });
     }
   });
   const alpha = dets[0]!.result().alpha;

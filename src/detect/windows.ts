@@ -1,5 +1,8 @@
+import { checkInteger, typeError } from '../assert.js';
 import { binomialTail, sidakLog10 } from '../stats/index.js';
-import { DetectorImpl, underpowered, type DetectionResult, type DetectorOptions, type Verdict } from './detector.js';
+import { DetectorImpl } from './detector.js';
+import { underpowered } from './result.js';
+import type { DetectionResult, Detector, DetectorOptions, Verdict } from './types.js';
 
 /** Options of {@link detectWindows}: the detector's options (no budget, curve, decoys or shards) plus the window. */
 export interface WindowOptions extends Omit<DetectorOptions, 'budget' | 'curve' | 'decoys' | 'shard'> {
@@ -58,46 +61,40 @@ export interface WindowResult {
   whole: DetectionResult;
 }
 
-/**
- * Windowed detection in one long text: where is the copied watermarked span? Scores the text once
- * under the detector's rules (R0, R1 with `promptTokens`, deduplication within the text), slides
- * windows of W scored positions and tests each. The reported figure is the minimum p-value
- * corrected for the K windows tested (see {@link WindowResult.correction}), never the raw minimum
- * or the largest z.
- *
- * @param options - key, scheme parameters, rules, `windowSize`, `step`, `promptTokens`
- * @param text - the text's token ids
- * @returns a {@link WindowResult}
- * @throws TypeError / RangeError as {@link createDetector} and {@link Detector.add}; RangeError for a
- *   `windowSize` or `step` that is not a positive integer
- * @example
- * ```ts
- * const w = detectWindows({ key, vocabSize: 200019, windowSize: 200 }, tokens);
- * if (w.verdict === 'detected') console.log(w.min.start, w.min.end, w.correctedLog10PValue);
- * ```
- */
-export function detectWindows(options: WindowOptions, text: ArrayLike<number>): WindowResult {
-  const api = 'detectWindows';
-  if (options === null || typeof options !== 'object') throw new TypeError(`${api}: options must be an object, got ${String(options)}`);
-  const { windowSize: W, step: stepOption, promptTokens, ...rest } = options;
-  for (const [name, v] of [['windowSize', W], ['step', stepOption]] as const) {
-    if (v === undefined && name === 'step') continue;
-    if (typeof v !== 'number') throw new TypeError(`${api}: "${name}" must be a number, got ${String(v)}`);
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${api}: "${name}" must be a positive integer, got ${v}`);
-  }
+/** A reusable windowed detector: one engine (green list, token table, filter) for many texts. */
+export interface WindowDetector {
+  /**
+   * Windowed detection in one text, from scratch (nothing carries over from earlier texts).
+   * @param text - the text's token ids
+   * @param promptTokens - the prompt that produced it (R1)
+   * @returns a {@link WindowResult}
+   * @throws TypeError / RangeError as {@link Detector.add}
+   */
+  detect(text: ArrayLike<number>, promptTokens?: ArrayLike<number>): WindowResult;
+}
+
+/** Reads and checks `windowSize` and `step`; refuses options that do not apply. */
+function windowOptions(api: string, options: WindowOptions): { W: number; step: number; rest: DetectorOptions } {
+  if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
+  const { windowSize: W, step: stepOption, promptTokens: _prompt, ...rest } = options;
+  checkInteger(api, 'windowSize', W, 1);
+  if (stepOption !== undefined) checkInteger(api, 'step', stepOption, 1);
   for (const banned of ['budget', 'curve', 'decoys', 'shard'] as const) {
-    if ((rest as Record<string, unknown>)[banned] !== undefined) throw new TypeError(`${api}: option "${banned}" does not apply to windowed detection`);
+    const v = (rest as Record<string, unknown>)[banned];
+    if (v !== undefined) throw typeError(api, banned, 'unset (it does not apply to windowed detection)', v);
   }
-  const step = stepOption ?? W;
-  const det = new DetectorImpl(rest, api, true);
-  det.add(text, promptTokens === undefined ? undefined : { promptTokens });
+  return { W, step: stepOption ?? W, rest };
+}
+
+/** The windows over a scored text: each window's counts and the corrected minimum. */
+function windowsOf(det: DetectorImpl, W: number, step: number): WindowResult {
   const whole = det.result();
-  const N = det.traceLength;
-  const trace = det.trace!;
-  const positions = det.positions!;
+  const t = det.tally;
+  const N = t.traceLength;
+  const trace = t.trace!;
+  const positions = t.positions!;
   const p = det.greenProbability;
   const alpha = whole.alpha;
-
   const starts: number[] = [];
   for (let s = 0; s + W <= N; s += step) starts.push(s);
   if (step < W && starts.length > 0 && starts[starts.length - 1]! + W < N) starts.push(N - W);
@@ -120,4 +117,59 @@ export function detectWindows(options: WindowOptions, text: ArrayLike<number>): 
   const verdict: Verdict =
     K === 0 || underpowered(W, p, alpha / K) ? 'insufficient' : (corrected as number) <= Math.log10(alpha) ? 'detected' : 'not-detected';
   return { windowSize: W, step, count: K, windows, correction, min, correctedLog10PValue: corrected, alpha, verdict, whole };
+}
+
+/**
+ * A windowed detector for many texts under one key: the key's green list, token table, HKDF
+ * subkeys and filter are built once, and each {@link WindowDetector.detect} starts from an empty
+ * deduplication set. Use it instead of {@link detectWindows} when scanning a corpus text by text.
+ *
+ * @param options - key, scheme parameters, rules, `windowSize`, `step` (`promptTokens` here is the
+ *   default prompt of every text)
+ * @returns a {@link WindowDetector}
+ * @throws TypeError / RangeError as {@link createDetector}; RangeError for a `windowSize` or `step`
+ *   that is not a positive integer
+ * @example
+ * ```ts
+ * const wd = createWindowDetector({ key, vocabSize: 200019, windowSize: 200 });
+ * for (const doc of corpus) wd.detect(doc.completion, doc.prompt);
+ * ```
+ */
+export function createWindowDetector(options: WindowOptions): WindowDetector {
+  const api = 'detectWindows';
+  const { W, step, rest } = windowOptions(api, options);
+  const defaultPrompt = options.promptTokens;
+  const det = new DetectorImpl(rest, api, true);
+  let used = false;
+  return Object.freeze({
+    detect(text: ArrayLike<number>, promptTokens: ArrayLike<number> | undefined = defaultPrompt): WindowResult {
+      if (used) det.reset(typeof text?.length === 'number' ? text.length : 0);
+      used = true;
+      det.add(text, promptTokens === undefined ? undefined : { promptTokens });
+      return windowsOf(det, W, step);
+    },
+  });
+}
+
+/**
+ * Windowed detection in one long text: where is the copied watermarked span? Scores the text once
+ * under the detector's rules (R0, R1 with `promptTokens`, deduplication within the text), slides
+ * windows of W scored positions and tests each. The reported figure is the minimum p-value
+ * corrected for the K windows tested (see {@link WindowResult.correction}), never the raw minimum
+ * or the largest z. For many texts under one key, {@link createWindowDetector} builds the engine
+ * once.
+ *
+ * @param options - key, scheme parameters, rules, `windowSize`, `step`, `promptTokens`
+ * @param text - the text's token ids
+ * @returns a {@link WindowResult}
+ * @throws TypeError / RangeError as {@link createDetector} and {@link Detector.add}; RangeError for a
+ *   `windowSize` or `step` that is not a positive integer
+ * @example
+ * ```ts
+ * const w = detectWindows({ key, vocabSize: 200019, windowSize: 200 }, tokens);
+ * if (w.verdict === 'detected') console.log(w.min.start, w.min.end, w.correctedLog10PValue);
+ * ```
+ */
+export function detectWindows(options: WindowOptions, text: ArrayLike<number>): WindowResult {
+  return createWindowDetector(options).detect(text);
 }
