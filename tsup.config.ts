@@ -15,7 +15,7 @@ export const entries = {
   'adapters/web-llm': 'src/adapters/web-llm.ts',
   'adapters/node-llama-cpp': 'src/adapters/node-llama-cpp.ts',
   'testing/index': 'src/testing/index.ts',
-  'cli/main': 'src/cli/main.ts',
+  'bin/radiomark': 'src/bin/radiomark.ts',
   'tokenize/index': 'src/tokenize/index.ts',
 };
 

@@ -432,9 +432,9 @@ async function detectionFigures() {
 // CLI end to end
 
 function cliFigures() {
-  const main = join(root, 'dist', 'cli', 'main.js');
+  const main = join(root, 'dist', 'bin', 'radiomark.js');
   if (!existsSync(main)) {
-    add({ section: 'CLI', figure: 'radiomark detect', value: 'skipped: dist/cli/main.js is missing', skipped: true });
+    add({ section: 'CLI', figure: 'radiomark detect', value: 'skipped: dist/bin/radiomark.js is missing', skipped: true });
     return;
   }
   const help = spawnSync(process.execPath, [main, 'detect', '--help'], { encoding: 'utf8' });

@@ -13,8 +13,8 @@ export const ROOT = resolve(import.meta.dirname, '..');
  * when RADIOMARK_CLI_SRC=1 (handy while another room's code does not build yet).
  */
 export function cliCommand(): { cmd: string; args: string[] } {
-  if (process.env.RADIOMARK_CLI_SRC === '1') return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')] };
-  return { cmd: process.execPath, args: [join(ROOT, 'dist/cli/main.js')] };
+  if (process.env.RADIOMARK_CLI_SRC === '1') return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/bin/radiomark.ts')] };
+  return { cmd: process.execPath, args: [join(ROOT, 'dist/bin/radiomark.js')] };
 }
 
 /** The outcome of one CLI run. */

@@ -2,8 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BadLines, extractDocument, firstInvalidUtf8, getField, LineSplitter, readSource, resolveInputs, type FieldSpec } from '../src/cli/input.js';
-import { parse, num, closest } from '../src/cli/args.js';
+import { BadLines } from '../src/cli/bad-lines.js';
+import { extractDocument, getField, type FieldSpec } from '../src/cli/documents.js';
+import { resolveInputs } from '../src/cli/inputs.js';
+import { firstInvalidUtf8, LineSplitter } from '../src/cli/lines.js';
+import { readSource } from '../src/cli/read-source.js';
+import { parse, num, closest } from '../src/command/args.js';
 import { pValue, oneIn } from '../src/report/format.js';
 import { scratch } from './cli-helpers.js';
 
@@ -113,7 +117,7 @@ describe('readSource and resolveInputs', () => {
     writeFileSync(path, content);
     const got: { json: unknown[]; text: string[]; format?: string } = { json: [], text: [] };
     const bad = new BadLines(skip);
-    const stats = await readSource({ path, size: undefined }, format, bad, {
+    const stats = await readSource({ path, size: undefined }, { format, bad }, {
       onFormat: (f) => (got.format = f),
       onJson: (v) => got.json.push(v),
       onText: (t) => got.text.push(t),
@@ -189,12 +193,22 @@ describe('args and formatting', () => {
 });
 
 describe('formatError', () => {
-  it('prints expected errors on one line and internal ones with a --debug hint', async () => {
-    const { formatError, CliError } = await import('../src/cli/errors.js');
+  it('tells a user error from a bug by the error\'s data, never by its text', async () => {
+    const { formatError, CliError } = await import('../src/command/errors.js');
+    const { RadiomarkRangeError, RadiomarkError } = await import('../src/errors.js');
     expect(formatError('radiomark detect', new CliError('f:1: bad'), false)).toEqual({ text: 'radiomark detect: f:1: bad\n', exitCode: 2 });
-    expect(formatError('radiomark detect', new RangeError('createDetector: "decoys" must be ...'), false).text).toBe('radiomark detect: createDetector: "decoys" must be ...\n');
+    const data = new RadiomarkRangeError('createDetector: "decoys" must be ...', { api: 'createDetector', field: 'decoys' });
+    expect(formatError('radiomark detect', data, false)).toEqual({ text: 'radiomark detect: createDetector: "decoys" must be ...\n', exitCode: 2 });
+    expect(formatError('radiomark detect', new RadiomarkError('INPUT', 'x: y'), false).exitCode).toBe(2);
+    // The same text without radiomark's data is a bug: a message that looks like validation does not pass.
+    const lookalike = formatError('radiomark detect', new RangeError('createDetector: "decoys" must be ...'), false);
+    expect(lookalike.exitCode).toBe(70);
+    expect(lookalike.text).toMatch(/^radiomark detect: internal error: RangeError: createDetector/);
     const bug = formatError('radiomark detect', new TypeError("Cannot read properties of undefined (reading 'x')"), false);
-    expect(bug.text).toBe("radiomark detect: internal error: Cannot read properties of undefined (reading 'x')\n(rerun with --debug for a stack trace)\n");
-    expect(formatError('radiomark detect', new Error('boom'), true).text).toMatch(/^radiomark detect: internal error: boom\nError: boom\n\s+at /);
+    expect(bug).toEqual({
+      text: "radiomark detect: internal error: TypeError: Cannot read properties of undefined (reading 'x')\n(this is a bug in radiomark; rerun with --debug for a stack trace)\n",
+      exitCode: 70,
+    });
+    expect(formatError('radiomark detect', new Error('boom'), true).text).toMatch(/^radiomark detect: internal error: Error: boom\nError: boom\n\s+at /);
   });
 });

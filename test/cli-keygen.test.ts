@@ -65,11 +65,11 @@ describe('radiomark keygen', () => {
   it('refuses to overwrite without --force, and keeps 0600 with it', async () => {
     const out = join(s.dir, 'existing.json');
     writeFileSync(out, 'precious', { mode: 0o644 });
-    const r = await runCli(['keygen', '--out', out]);
+    const r = await runCli(['keygen', '--out', out, '--tokenizer', 'r50k']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`radiomark keygen: ${out} already exists; pass --force to overwrite it (the old key will be lost)\n`);
     expect(readFileSync(out, 'utf8')).toBe('precious');
-    const f = await runCli(['keygen', '--out', out, '--force']);
+    const f = await runCli(['keygen', '--out', out, '--tokenizer', 'r50k', '--force']);
     expect(f.code).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(parseKey(readFileSync(out, 'utf8')).fingerprint).toBe(f.stdout.trim());
@@ -90,6 +90,11 @@ describe('radiomark keygen', () => {
       expect(runs[i]!.stderr).toMatch(re);
       expect(runs[i]!.stderr).not.toMatch(/\n\s+at /);
     });
+    const noTok = await runCli(['keygen', '--out', join(s.dir, 'never.json')]);
+    expect(noTok.code).toBe(2);
+    expect(noTok.stderr).toBe(
+      'radiomark keygen: --tokenizer is required: name the tokenizer of the model that will serve with this key (o200k, cl100k, r50k, p50k, or a tokenizer.json), e.g. radiomark keygen --out key.json --tokenizer o200k\n',
+    );
     const noOut = await runCli(['keygen']);
     expect(noOut.stderr).toBe('radiomark keygen: --out FILE is required (see radiomark keygen --help)\n');
     const dash = await runCli(['keygen', '--out', '-']);

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync, existsSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, readDone, readPrompts, resolveEndpoint, retryableStatus } from '../src/cli/probe.js';
+import { parseRetryAfter, resolveEndpoint, retryableStatus } from '../src/cli/openai.js';
+import { backoffDelay } from '../src/cli/pacing.js';
+import { readDone, readPrompts } from '../src/cli/prompts.js';
 import { jsonl, runCli, scratch, spawnCli, startFakeServer, waitFor } from './cli-helpers.js';
 
 const FAST = ['--retry-delay', '5ms', '--retry-max-delay', '40ms'];
@@ -153,7 +155,7 @@ describe('radiomark probe against a fake OpenAI-compatible server', () => {
     }
   });
 
-  it('stops at once on 401 (exit 2, names the status), and reports prompts that keep failing', async () => {
+  it('stops at once on 401 (exit 2, names the status), and reports prompts that keep failing (exit 4: a rerun resumes)', async () => {
     const auth = await startFakeServer(() => ({ kind: 'status', status: 401, body: '{"error":{"message":"bad key"}}' }));
     try {
       const r = await runCli(['probe', '--endpoint', `${auth.url}/v1/completions`, '--prompts', prompts('auth-prompts.jsonl', 30), '--out', join(s.dir, 'auth.jsonl'), '--concurrency', '2', ...FAST]);
@@ -168,7 +170,7 @@ describe('radiomark probe against a fake OpenAI-compatible server', () => {
     try {
       const out = join(s.dir, 'flaky.jsonl');
       const r = await runCli(['probe', '--endpoint', `${flaky.url}/v1/completions`, '--prompts', prompts('flaky-prompts.jsonl', 6), '--out', out, '--retries', '2', ...FAST]);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(4);
       expect(r.stdout).toMatch(/6 prompts: 4 answered now, 0 already in .*, 2 failed/);
       expect(r.stderr).toMatch(/flaky-prompts\.jsonl:3 .*HTTP 500.*gave up after 2 retries/);
       expect(r.stderr).toMatch(/flaky-prompts\.jsonl:4 .*HTTP 400/);

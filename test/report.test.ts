@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esc, renderReport } from '../src/report/html.js';
+import { esc } from '../src/report/escape.js';
+import { renderReport } from '../src/report/html.js';
 import { createWatermark, parseKey } from '../src/index.js';
 import { loadTokenizer } from '../src/tokenize/index.js';
 import { runCli, scratch } from './cli-helpers.js';

@@ -1,9 +1,13 @@
+/**
+ * `detect`'s tokenizer threads: parse, normalize and encode batches of documents off the main
+ * thread, which feeds the detector in input order.
+ *
+ * @module
+ */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import { prepareLine, prepareText, type PrepareConfig, type Prepared } from './prepare.js';
-
-/** The `workerData` tag that makes the CLI entry run as a tokenizer thread (main.ts checks it). */
-export const WORKER_TAG = 'radiomark-tokenize-worker';
+import { TOKENIZER_THREAD_TAG as WORKER_TAG } from './thread-tag.js';
 
 /** What a tokenizer thread is started with. */
 export interface WorkerInit {
@@ -21,11 +25,6 @@ interface Job {
 }
 
 type Reply = { id: number; results: Prepared[] } | { id: number; error: string };
-
-/** Whether this thread was started as a tokenizer thread. */
-export function isTokenizerThread(): boolean {
-  return parentPort !== null && (workerData as Partial<WorkerInit> | null)?.radiomark === WORKER_TAG;
-}
 
 /** The body of a tokenizer thread: load the tokenizer, then prepare batches until closed. */
 export async function runTokenizerThread(): Promise<void> {
@@ -69,7 +68,7 @@ export class TokenizerPool {
   private dead: Error | undefined;
 
   /**
-   * @param entry - the CLI entry module (runs {@link runTokenizerThread} when tagged)
+   * @param entry - the program's entry module (runs {@link runTokenizerThread} when tagged)
    * @param count - number of threads, >= 1
    * @param init - tokenizer spec and preparation settings
    */

@@ -1,5 +1,12 @@
+/**
+ * How suspect text becomes token ids, the same on the main thread and in tokenizer threads.
+ *
+ * @module
+ */
 import { normalizeText, type Tokenizer } from '../tokenize/index.js';
-import { extractDocument, parseJsonLine, type BadLineReason, type BadSink, type FieldSpec } from './input.js';
+import type { BadLineReason, BadSink } from './bad-lines.js';
+import { extractDocument, type FieldSpec } from './documents.js';
+import { parseJsonLine } from './lines.js';
 
 /** How suspect text becomes token ids: the same on the main thread and in tokenizer threads. */
 export interface PrepareConfig {

@@ -78,3 +78,38 @@ export function seconds(s: number): string {
 export function verdictWords(v: string): string {
   return v === 'detected' ? 'DETECTED' : v === 'not-detected' ? 'not detected' : 'insufficient data';
 }
+
+/** `1.5 MB`-style size (decimal units). */
+export function bytesStr(n: number): string {
+  if (n < 1000) return `${Math.round(n)} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+/** `12.3k`, `4.56M`-style count. */
+export function count(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 2 : 1)}k`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  return `${(n / 1e9).toFixed(2)}G`;
+}
+
+/** `m:ss` or `h:mm:ss`. */
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** `3 documents`, `1 key`: a count with its noun, pluralised. */
+export function plural(n: number, word: string): string {
+  return `${int(n)} ${word}${n === 1 ? '' : 's'}`;
+}

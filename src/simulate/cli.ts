@@ -1,9 +1,15 @@
 /**
- * `radiomark simulate`: the distillation simulator as a command. Registered by src/cli/main.ts.
+ * `radiomark simulate`: the distillation simulator as a command (the program in src/bin dispatches
+ * to it; it shares only src/command and the report room with the investigator's commands).
+ *
+ * @module
  */
-
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { choice, flag, num, parse, str, type OptionSpec, type Parsed } from '../command/args.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, type Command, type Io } from '../command/command.js';
+import { CliError, isValidation, reason, UsageError } from '../command/errors.js';
+import { radiomarkErrorData } from '../errors.js';
+import { runCommand } from '../command/run.js';
 import { loadTokenizer } from '../tokenize/index.js';
 import { formatSimulation, simulationJson } from './format.js';
 import { resolveSimulateOptions, runSimulation, SIMULATE_DEFAULTS, simulationKey, type SimulateOptions } from './pipeline.js';
@@ -61,14 +67,15 @@ Run:
   -h, --help              show this help
 
 The same seed gives the same numbers. Exit status: 0 the run finished (the verdict is in the
-output), 1 a control came out significant (the null failed), 2 usage error.
+output), 2 usage error, 3 a control came out significant (the null check failed: do not trust
+the verdict); the same codes mean the same in every radiomark command (see radiomark --help).
 
 Example:
   radiomark simulate                       # the default: rho 5%, about a minute and a half
   radiomark simulate --rho 1% --budget 1000000 --json > run.json
 `;
 
-const OPTIONS = {
+const OPTIONS: Record<string, OptionSpec> = {
   teacher: { type: 'string' },
   temperature: { type: 'string' },
   'top-k': { type: 'string' },
@@ -95,19 +102,37 @@ const OPTIONS = {
   json: { type: 'boolean' },
   report: { type: 'string' },
   quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+};
 
-/** A usage error (exit status 2). */
-class UsageError extends Error {}
-
-function number(name: string, v: string | undefined, percent = false): number | undefined {
-  if (v === undefined) return undefined;
-  const s = v.trim();
-  const isPct = percent && s.endsWith('%');
-  const x = Number(isPct ? s.slice(0, -1) : s.replace(/_/g, ''));
-  if (s === '' || !Number.isFinite(x)) throw new UsageError(`--${name} must be a number, got ${JSON.stringify(v)}`);
-  return isPct ? x / 100 : x;
+/** The simulator options the flags set (absent flags are left to the simulator's defaults). */
+function simulateOptions(p: Parsed): SimulateOptions {
+  const n = (name: string, percent = false): number | undefined => num(p, name, { percent });
+  const s = (name: string): string | undefined => str(p, name);
+  return {
+    ...(s('teacher') !== undefined ? { teacher: choice(p, 'teacher', ['ngram', 'synthetic'] as const)! } : {}),
+    ...(s('clean') !== undefined ? { clean: choice(p, 'clean', ['corpus', 'teacher'] as const)! } : {}),
+    ...(s('student-tokenizer') !== undefined ? { studentTokenizer: choice(p, 'student-tokenizer', ['o200k', 'cl100k'] as const)! } : {}),
+    ...(s('seed') !== undefined ? { seed: s('seed')! } : {}),
+    temperature: n('temperature'),
+    topK: n('top-k'),
+    topP: n('top-p'),
+    gamma: n('gamma'),
+    delta: n('delta'),
+    contextWidth: n('context-width'),
+    rho: n('rho', true),
+    trainTokens: n('train-tokens'),
+    studentOrder: n('student-order'),
+    copy: n('copy'),
+    corpusGlosses: n('glosses'),
+    controlPrompts: n('control-prompts'),
+    budget: n('budget'),
+    decoys: n('decoys'),
+    alpha: n('alpha'),
+    ...(flag(p, 'no-masking') ? { masking: false } : {}),
+    ...(flag(p, 'no-prompt-exclusion') ? { promptExclusion: false } : {}),
+    ...(flag(p, 'no-controls') ? { controls: false } : {}),
+    ...(flag(p, 'filter') ? { filter: true } : {}),
+  };
 }
 
 /**
@@ -115,77 +140,36 @@ function number(name: string, v: string | undefined, percent = false): number | 
  *
  * @param argv - the arguments after `simulate`
  * @returns the options and the output flags
- * @throws UsageError-like Error for unknown flags or malformed values
+ * @throws UsageError naming the flag for unknown flags or malformed values
  */
 export function parseSimulateArgs(argv: readonly string[]): { options: SimulateOptions; json: boolean; report: string | undefined; quiet: boolean; help: boolean } {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const str = (k: string): string | undefined => values[k] as string | undefined;
-  const options: SimulateOptions = {
-    ...(str('teacher') !== undefined ? { teacher: str('teacher') as 'ngram' } : {}),
-    ...(str('clean') !== undefined ? { clean: str('clean') as 'corpus' } : {}),
-    ...(str('student-tokenizer') !== undefined ? { studentTokenizer: str('student-tokenizer') as 'o200k' } : {}),
-    ...(str('seed') !== undefined ? { seed: str('seed')! } : {}),
-    temperature: number('temperature', str('temperature')),
-    topK: number('top-k', str('top-k')),
-    topP: number('top-p', str('top-p')),
-    gamma: number('gamma', str('gamma')),
-    delta: number('delta', str('delta')),
-    contextWidth: number('context-width', str('context-width')),
-    rho: number('rho', str('rho'), true),
-    trainTokens: number('train-tokens', str('train-tokens')),
-    studentOrder: number('student-order', str('student-order')),
-    copy: number('copy', str('copy')),
-    corpusGlosses: number('glosses', str('glosses')),
-    controlPrompts: number('control-prompts', str('control-prompts')),
-    budget: number('budget', str('budget')),
-    decoys: number('decoys', str('decoys')),
-    alpha: number('alpha', str('alpha')),
-    ...(values['no-masking'] ? { masking: false } : {}),
-    ...(values['no-prompt-exclusion'] ? { promptExclusion: false } : {}),
-    ...(values['no-controls'] ? { controls: false } : {}),
-    ...(values.filter ? { filter: true } : {}),
-  };
-  return { options, json: values.json === true, report: str('report'), quiet: values.quiet === true, help: values.help === true };
+  const p = parse('radiomark simulate', argv, OPTIONS, false);
+  return { options: simulateOptions(p), json: flag(p, 'json'), report: str(p, 'report'), quiet: flag(p, 'quiet'), help: flag(p, 'help') };
 }
 
-/**
- * Runs `radiomark simulate`.
- *
- * @param argv - the arguments after `simulate`
- * @param io - where output goes (default: process stdout / stderr)
- * @returns the exit status: 0 ran, 1 the null failed, 2 usage error
- * @example
- * ```ts
- * process.exitCode = await runSimulateCommand(process.argv.slice(3));
- * ```
- */
-export async function runSimulateCommand(
-  argv: string[],
-  io: { out: (s: string) => void; err: (s: string) => void; progress?: boolean } = {
-    out: (s) => void process.stdout.write(s),
-    err: (s) => void process.stderr.write(s),
-  },
-): Promise<number> {
-  let parsed: ReturnType<typeof parseSimulateArgs>;
+/** Flags whose name is not the option's in kebab case. */
+const FLAG_OF: Record<string, string> = { corpusGlosses: 'glosses', masking: 'no-masking', controls: 'no-controls', promptExclusion: 'no-prompt-exclusion' };
+
+/** Checks the options as the simulator will; a refused one is named by its flag (from the error's data). */
+function checkOptions(o: SimulateOptions): void {
   try {
-    parsed = parseSimulateArgs(argv);
-    if (parsed.help) {
-      io.out(SIMULATE_HELP);
-      return 0;
-    }
-    resolveSimulateOptions(parsed.options);
+    resolveSimulateOptions(o);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof RangeError || e instanceof TypeError) {
-      io.err(`radiomark simulate: ${(e as Error).message} (see radiomark simulate --help)\n`);
-      return 2;
-    }
-    throw e;
+    if (!isValidation(e)) throw e;
+    const field = radiomarkErrorData(e)?.field;
+    const name = field === undefined ? undefined : (FLAG_OF[field] ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+    throw new UsageError(`${name ? `--${name}: ` : ''}${reason(e)} (see radiomark simulate --help)`);
   }
+}
+
+/** Runs the simulation and writes its outputs. */
+async function run(argv: readonly string[], io: Io): Promise<number> {
+  const parsed = parseSimulateArgs(argv);
+  if (parsed.help) {
+    io.out(SIMULATE_HELP);
+    return EXIT_OK;
+  }
+  checkOptions(parsed.options);
   const t0 = performance.now();
   const showProgress = !parsed.quiet && (io.progress ?? true);
   const progress = (line: string): void => {
@@ -196,9 +180,31 @@ export async function runSimulateCommand(
     const tok = await loadTokenizer('o200k');
     const c = result.config;
     const key = simulationKey(c.seed, { gamma: c.gamma, contextWidth: c.contextWidth, vocabSize: tok.vocabSize });
-    writeFileSync(parsed.report, renderSimulationReport(result, key, tok));
+    try {
+      writeFileSync(parsed.report, renderSimulationReport(result, key, tok));
+    } catch (e) {
+      throw new CliError(`--report ${parsed.report}: ${(e as Error).message}`);
+    }
     progress(`report written to ${parsed.report}`);
   }
   io.out(parsed.json ? `${JSON.stringify(simulationJson(result), null, 2)}\n` : formatSimulation(result));
-  return result.nullHeld ? 0 : 1;
+  return result.nullHeld ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+/** `radiomark simulate`. */
+export const simulateCommand: Command = { name: 'simulate', help: SIMULATE_HELP, run };
+
+/**
+ * Runs `radiomark simulate` with its errors printed on `io.err` (as the `radiomark` program does).
+ *
+ * @param argv - the arguments after `simulate`
+ * @param io - where output goes (default: the process's stdout and stderr)
+ * @returns the exit status: 0 ran, 2 usage error, 3 the null check failed
+ * @example
+ * ```ts
+ * process.exitCode = await runSimulateCommand(process.argv.slice(3));
+ * ```
+ */
+export function runSimulateCommand(argv: readonly string[], io: Io = { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s) }): Promise<number> {
+  return runCommand(simulateCommand, argv, io);
 }

@@ -1,9 +1,12 @@
 /**
- * The simulator's outputs: the terminal summary a newcomer reads, the `--json` document, and the
- * `detect --json`-shaped document the CLI's HTML report renders.
+ * The simulator's outputs: the terminal summary a newcomer reads and the `--json` document (the
+ * HTML report is ./report.ts, through the report room).
+ *
+ * @module
  */
 
 import type { DetectionResult } from '../detect/index.js';
+import { int, pct, verdictWords } from '../report/format.js';
 import type { SimulationResult, SuspectReport } from './pipeline.js';
 import { formatLog10 } from './pipeline.js';
 
@@ -18,8 +21,6 @@ export const PUBLISHED = Object.freeze({
   controlScored: 105_400,
 });
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
 
 /** Whether a run's scheme setting is the published one (h = 2, gamma 0.25, delta 3, about 5%). */
 export function matchesPublished(r: SimulationResult): boolean {
@@ -29,10 +30,6 @@ export function matchesPublished(r: SimulationResult): boolean {
 
 function pText(d: DetectionResult): string {
   return d.log10PValue === null ? 'nothing scored' : `p = ${formatLog10(d.log10PValue)}`;
-}
-
-function verdictWord(d: DetectionResult): string {
-  return d.verdict === 'detected' ? 'DETECTED' : d.verdict === 'not-detected' ? 'not detected' : 'insufficient data';
 }
 
 /**
@@ -56,7 +53,7 @@ export function formatSimulation(r: SimulationResult): string {
       `masking ${c.masking ? 'on' : 'off'}; temperature ${c.temperature}${c.topK !== undefined ? `, top-k ${c.topK}` : ''}${c.topP !== undefined ? `, top-p ${c.topP}` : ''})`,
   );
   L.push(
-    `             ${int(wmT.tokens)} watermarked tokens at ${int(wmT.tokensPerSecond)} tokens/s; their green rate is ${r.teacher.direct.greenFraction === null ? '-' : pct(r.teacher.direct.greenFraction)} (25% by chance)`,
+    `             ${int(wmT.tokens)} watermarked tokens at ${int(wmT.tokensPerSecond)} tokens/s; their green rate is ${r.teacher.direct.greenFraction === null ? '-' : pct(r.teacher.direct.greenFraction, 1)} (25% by chance)`,
   );
   const e = r.teacher.entropy;
   L.push(
@@ -77,7 +74,7 @@ export function formatSimulation(r: SimulationResult): string {
     );
     L.push(`         model that never saw watermarked text is ${pText(s)} (exact binomial test over ${int(s.scored)} positions; alpha ${c.alpha.toExponential(0)}).`);
   } else {
-    L.push(`VERDICT: ${verdictWord(s).toUpperCase()}. ${pText(s)}, green ${s.greenFraction === null ? '-' : pct(s.greenFraction, 2)} of ${int(s.scored)} scored.`);
+    L.push(`VERDICT: ${verdictWords(s.verdict).toUpperCase()}. ${pText(s)}, green ${s.greenFraction === null ? '-' : pct(s.greenFraction, 2)} of ${int(s.scored)} scored.`);
     L.push(`         At this rho and budget the trace is too faint to prove anything (see docs/RESULTS.md for the power).`);
   }
   if (s.decoys) {
@@ -110,7 +107,7 @@ export function formatSimulation(r: SimulationResult): string {
 function controlLine(k: SuspectReport, alpha: number): string {
   const d = k.detection;
   const ok = d.log10PValue === null || d.log10PValue > Math.log10(alpha);
-  return `  ${ok ? 'ok  ' : 'FAIL'} ${k.name}: ${verdictWord(d)}, ${pText(d)}, green ${d.greenFraction === null ? '-' : pct(d.greenFraction, 2)} of ${int(d.scored)} scored\n         (${k.description})`;
+  return `  ${ok ? 'ok  ' : 'FAIL'} ${k.name}: ${verdictWords(d.verdict)}, ${pText(d)}, green ${d.greenFraction === null ? '-' : pct(d.greenFraction, 2)} of ${int(d.scored)} scored\n         (${k.description})`;
 }
 
 /**

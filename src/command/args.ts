@@ -1,5 +1,16 @@
+/**
+ * Command-line parsing shared by every command: `node:util` parseArgs (strict) with messages that
+ * name the command and the flag, and readers for numbers, durations and choices that name the flag,
+ * the accepted range and the value given.
+ *
+ * @module
+ */
 import { parseArgs } from 'node:util';
-import { UsageError, show } from './errors.js';
+import { describe } from '../assert.js';
+import { UsageError } from './errors.js';
+
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One option of a command: `node:util` parseArgs' shape plus a value name for messages. */
 export interface OptionSpec {
@@ -61,7 +72,7 @@ export function parse(
     }
     if (err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       const arg = /'([^']+)'/.exec(err.message)?.[1] ?? '?';
-      throw new UsageError(`unexpected argument ${show(arg)} ${hint}`);
+      throw new UsageError(`unexpected argument ${describe(arg)} ${hint}`);
     }
     throw e;
   }
@@ -91,21 +102,25 @@ export function flag(p: Parsed, name: string): boolean {
  *
  * @param p - the parsed command line
  * @param name - the option's long name
- * @param opts - `integer`, inclusive `min`/`max`, and an `exclusiveMin`/`exclusiveMax`
+ * @param opts - `integer`, inclusive `min`/`max`, an `exclusiveMin`/`exclusiveMax`, and `percent`
+ *   (accept `5%` for 0.05)
  * @returns the number, or undefined when the flag is absent
  * @throws UsageError naming the flag, the accepted range and the value given
  */
 export function num(
   p: Parsed,
   name: string,
-  opts: { integer?: boolean; min?: number; max?: number; exclusiveMin?: number; exclusiveMax?: number } = {},
+  opts: { integer?: boolean; min?: number; max?: number; exclusiveMin?: number; exclusiveMax?: number; percent?: boolean } = {},
 ): number | undefined {
   const raw = str(p, name);
   if (raw === undefined) return undefined;
-  const v = raw.trim() === '' ? NaN : Number(raw.replace(/_/g, ''));
+  const t = raw.trim();
+  const isPct = opts.percent === true && t.endsWith('%');
+  const body = (isPct ? t.slice(0, -1) : t).replace(/_/g, '');
+  const v = body === '' ? NaN : Number(body) / (isPct ? 100 : 1);
   const range = describeRange(opts);
   const bad = (): never => {
-    throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'}${range}, got ${show(raw)}`);
+    throw new UsageError(`--${name} must be ${opts.integer ? 'an integer' : 'a number'}${opts.percent ? ' (or a percentage)' : ''}${range}, got ${describe(raw)}`);
   };
   if (!Number.isFinite(v)) bad();
   if (opts.integer && !Number.isInteger(v)) bad();
@@ -127,17 +142,35 @@ function describeRange(o: { min?: number; max?: number; exclusiveMin?: number; e
 }
 
 /**
- * Parses a duration: `500ms`, `30s`, `2m`, or a bare number of milliseconds.
+ * Parses a duration: `500ms`, `30s`, `2m`, `1h`, or a bare number of milliseconds, within
+ * `[min, max]` milliseconds (`max` at most {@link MAX_TIMER_MS}, the longest delay a timer takes).
  *
- * @throws UsageError naming the flag and the value
+ * @param p - the parsed command line
+ * @param name - the option's long name
+ * @param opts - inclusive bounds in ms (default `[0, MAX_TIMER_MS]`)
+ * @returns milliseconds, or undefined when the flag is absent
+ * @throws UsageError naming the flag, the range and the value
  */
-export function duration(p: Parsed, name: string): number | undefined {
+export function duration(p: Parsed, name: string, opts: { min?: number; max?: number } = {}): number | undefined {
   const raw = str(p, name);
   if (raw === undefined) return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
-  if (!m) throw new UsageError(`--${name} must be a duration like 500ms, 30s or 2m, got ${show(raw)}`);
-  const n = Number(m[1]);
-  return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
+  const min = opts.min ?? 0;
+  const max = Math.min(opts.max ?? MAX_TIMER_MS, MAX_TIMER_MS);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  const unit = m ? ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 'ms') as 'ms'] : NaN;
+  const ms = m ? Number(m[1]) * unit : NaN;
+  if (!(ms >= min && ms <= max)) {
+    throw new UsageError(`--${name} must be a duration like 500ms, 30s, 2m or 1h, from ${msText(min)} to ${msText(max)}, got ${describe(raw)}`);
+  }
+  return ms;
+}
+
+/** `500ms`, `30s`, `24.9 days`: a bound of a duration, for messages. */
+function msText(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 3_600_000) return `${+(ms / 1000).toFixed(3)}s`;
+  if (ms < 86_400_000) return `${+(ms / 3_600_000).toFixed(2)}h`;
+  return `${+(ms / 86_400_000).toFixed(1)} days`;
 }
 
 /** Reads an option restricted to a set of words. */
@@ -146,7 +179,7 @@ export function choice<T extends string>(p: Parsed, name: string, allowed: reado
   if (raw === undefined) return undefined;
   const v = raw.toLowerCase();
   if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${show(raw)}`);
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${describe(raw)}`);
   }
   return v as T;
 }

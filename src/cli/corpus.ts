@@ -1,0 +1,137 @@
+/**
+ * The suspect corpus as `detect` scores it: every document handed to the detector (under every
+ * key) in input order, with its location, the counters, the sample for the report and the best
+ * windows (`--window`).
+ *
+ * @module
+ */
+import { createMultiKeyDetector, detectWindows, type MultiKeyDetector, type MultiKeyResult } from '../detect/index.js';
+import type { Tokenizer } from '../tokenize/index.js';
+import type { WindowJson } from '../report/model.js';
+import type { SampleSource } from '../report/sample.js';
+import { SAMPLE_MAX_TOKENS } from '../report/sample.js';
+import type { BadLines } from './bad-lines.js';
+import type { LoadedKey } from './keyfile.js';
+import type { Prepared } from './prepare.js';
+
+/** A document this long (in tokens) is a good sample; shorter ones are kept only if nothing better comes. */
+const SAMPLE_GOOD = 60;
+
+/** How the corpus is scored. */
+export interface ScoreConfig {
+  readonly keys: readonly LoadedKey[];
+  readonly tokenizer: Tokenizer | undefined;
+  readonly vocabSize: number;
+  readonly promptExclusion: boolean;
+  /** The owner's reference sequences (`--filter`). */
+  readonly filter: Uint32Array[] | undefined;
+  readonly budget: number | undefined;
+  readonly decoys: number;
+  readonly alpha: number;
+  readonly window: number | undefined;
+}
+
+/** The options every key's detector (and window scan) shares. */
+function common(c: ScoreConfig): { vocabSize: number; promptExclusion: boolean; tokenizer?: string; specialTokens?: ReadonlySet<number>; endOfText?: number } {
+  const tok = c.tokenizer;
+  return {
+    vocabSize: c.vocabSize,
+    ...(tok ? { tokenizer: tok.name, specialTokens: tok.specialTokenIds, ...(tok.endOfTextId !== undefined ? { endOfText: tok.endOfTextId } : {}) } : {}),
+    promptExclusion: c.promptExclusion,
+  };
+}
+
+function grow(a: Uint32Array): Uint32Array {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Scores documents as they come, in input order. */
+export class Corpus {
+  documents = 0;
+  tokens = 0;
+  promptTokens = 0;
+  /** Documents per source index. */
+  readonly perSource: number[];
+  /** The best sample so far (first key). */
+  sample: SampleSource | undefined;
+  /** Best windows per key (`--window`), or null. */
+  readonly windows: WindowJson[][] | null;
+  private readonly det: MultiKeyDetector;
+  // Document locations, 8 bytes each: source index and line (0 for a whole file).
+  private docSource: Uint32Array = new Uint32Array(1024);
+  private docLine: Uint32Array = new Uint32Array(1024);
+
+  /**
+   * @param c - keys, tokenizer, detector options
+   * @param sources - the input paths, by index
+   * @param bad - where bad lines are reported, by source
+   */
+  constructor(
+    private readonly c: ScoreConfig,
+    private readonly sources: readonly { path: string }[],
+    private readonly bad: BadLines,
+  ) {
+    this.det = createMultiKeyDetector({
+      keys: c.keys.map((k) => k.key),
+      ...common(c),
+      ...(c.filter ? { filter: c.filter } : {}),
+      ...(c.budget !== undefined ? { budget: c.budget } : {}),
+      decoys: c.decoys,
+      curve: true,
+      alpha: c.alpha,
+    });
+    this.windows = c.window ? c.keys.map(() => []) : null;
+    this.perSource = sources.map(() => 0);
+  }
+
+  /** Hands one prepared document to the detector, or its bad line to the counter (in input order). */
+  handle(r: Prepared, src: number): void {
+    if (r.bad) this.bad.forSource(src).add(r.where, r.bad.reason, r.bad.message);
+    else this.add(r.where, r.tokens, r.promptTokens, src);
+  }
+
+  private add(where: string, completion: Uint32Array, prompt: Uint32Array | undefined, src: number): void {
+    this.det.add(completion, prompt ? { promptTokens: prompt } : undefined);
+    if (this.documents === this.docSource.length) {
+      this.docSource = grow(this.docSource);
+      this.docLine = grow(this.docLine);
+    }
+    const colon = where.lastIndexOf(':');
+    this.docSource[this.documents] = src;
+    this.docLine[this.documents] = this.sources[src]!.path === where || colon < 0 ? 0 : Number(where.slice(colon + 1)) || 0;
+    this.documents++;
+    this.perSource[src]!++;
+    this.tokens += completion.length;
+    this.promptTokens += prompt?.length ?? 0;
+    if (this.windows) this.addWindows(where, completion, prompt);
+    const s = this.sample;
+    if (!s || (s.ids.length < SAMPLE_GOOD && completion.length > s.ids.length)) {
+      this.sample = { where, ids: completion.slice(0, SAMPLE_MAX_TOKENS), total: completion.length };
+    }
+  }
+
+  private addWindows(where: string, completion: Uint32Array, prompt: Uint32Array | undefined): void {
+    const c = this.c;
+    c.keys.forEach((k, i) => {
+      const w = detectWindows({ key: k.key, ...common(c), alpha: c.alpha, windowSize: c.window!, ...(prompt ? { promptTokens: prompt } : {}) }, completion);
+      if (w.count === 0) return;
+      const min = w.min ? { start: w.min.start, end: w.min.end, scored: w.min.scored, green: w.min.green, log10PValue: w.min.log10PValue } : null;
+      this.windows![i]!.push({ where, windowSize: w.windowSize, windows: w.count, correction: w.correction, min, correctedLog10PValue: w.correctedLog10PValue, verdict: w.verdict });
+    });
+  }
+
+  /** Where document `i` came from: `file:line`, or `file` for a whole text file. */
+  where(i: number): string {
+    const s = this.sources[this.docSource[i]!]!;
+    const n = s.path === '-' ? '<stdin>' : s.path;
+    const line = this.docLine[i]!;
+    return line ? `${n}:${line}` : n;
+  }
+
+  /** The pooled test under every key. */
+  result(): MultiKeyResult {
+    return this.det.result();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Keeping key material out of the suspect inputs: a scan of every byte read for the secrets of the
+ * keys in use and for the marks of a key file, so that a key file (or a copy of its secret) among
+ * the inputs is refused before any of its text could reach a message, the JSON or the report.
+ *
+ * @module
+ */
+
+/** The mark of a radiomark key file (any version or kind: `"radiomark-key`...). */
+const KEY_FILE_MARK = Buffer.from('"radiomark-key', 'latin1');
+/** A key file's secret field. */
+const SECRET_FIELD = Buffer.from('"secret"', 'latin1');
+/** Bytes kept from the previous chunk, so that a mark split across chunks is found. */
+const OVERLAP = 160;
+
+function isHex(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
+}
+
+/** Whether `"secret"` at `at` is followed by `: "` and a run of at least 32 hex digits. */
+function secretFieldAt(buf: Buffer, at: number): boolean {
+  let i = at + SECRET_FIELD.length;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+  if (buf[i++] !== 0x3a) return false;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+  if (buf[i++] !== 0x22) return false;
+  let n = 0;
+  while (i + n < buf.length && isHex(buf[i + n]!)) n++;
+  return n >= 32;
+}
+
+/** A secret to look for: its hex digits (from the key file) and the key's fingerprint. */
+export interface KeySecret {
+  readonly fingerprint: string;
+  readonly hex: string;
+}
+
+/**
+ * Scans a stream of chunks for key material: the secret (as hex, either case) of any key in use,
+ * the format mark of a key file, or a `"secret": "<hex>"` field. Construct one per input.
+ */
+export class KeyMaterialScan {
+  private readonly secrets: { fingerprint: string; hex: Buffer[] }[];
+  private tail: Buffer = Buffer.alloc(0);
+
+  /** @param keys - the secrets in use (hex, as their key files hold them) and their fingerprints */
+  constructor(keys: readonly KeySecret[]) {
+    this.secrets = keys.map((k) => ({
+      fingerprint: k.fingerprint,
+      hex: [Buffer.from(k.hex.toLowerCase(), 'latin1'), Buffer.from(k.hex.toUpperCase(), 'latin1')],
+    }));
+  }
+
+  /**
+   * Looks at the next chunk (with the end of the previous one).
+   *
+   * @param chunk - the bytes just read
+   * @returns why the input must be refused (never quoting it), or undefined
+   */
+  scan(chunk: Uint8Array): string | undefined {
+    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - OVERLAP)));
+    for (const s of this.secrets) {
+      if (s.hex.some((h) => buf.includes(h))) return `holds the secret of key ${s.fingerprint}`;
+    }
+    if (buf.includes(KEY_FILE_MARK)) return 'is (or holds) a radiomark key file';
+    for (let at = buf.indexOf(SECRET_FIELD); at >= 0; at = buf.indexOf(SECRET_FIELD, at + 1)) {
+      if (secretFieldAt(buf, at)) return 'holds a "secret" field with a hex key';
+    }
+    return undefined;
+  }
+}
+
+/**
+ * The message refusing an input that holds key material (it names the input and the key, never
+ * the content).
+ *
+ * @param name - the input's name
+ * @param why - what {@link KeyMaterialScan.scan} found
+ */
+export function keyMaterialMessage(name: string, why: string): string {
+  return `${name} ${why}: key material is never read as suspect text (remove the key file from the inputs)`;
+}

@@ -1,0 +1,216 @@
+/**
+ * JSONL lines: splitting a byte stream into strict UTF-8 lines and parsing each as JSON, with bad
+ * lines named by `file:line`.
+ *
+ * @module
+ */
+import { describe } from '../assert.js';
+import type { BadSink } from './bad-lines.js';
+
+/** The longest line accepted, in bytes (V8 strings top out near 512 MiB). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/** A strict UTF-8 decoder (throws on invalid bytes; a BOM is kept, for the caller to drop). */
+export const FATAL = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Splits a byte stream into lines (`\n`, with a trailing `\r` dropped), decodes each as strict
+ * UTF-8 and parses it as JSON. Decodes a whole chunk at a time (fast path) and falls back to line
+ * by line only to locate a bad line. Blank lines are counted and ignored.
+ */
+export class LineSplitter {
+  /** Lines seen so far (blank ones included). */
+  count = 0;
+  /** Blank (whitespace-only) lines. */
+  blank = 0;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  /**
+   * @param name - the source name for `file:line`
+   * @param bad - bad-line counter
+   * @param onValue - receives each parsed JSON value with its `file:line`
+   * @param onRaw - if given, receives each non-blank line unparsed instead
+   */
+  constructor(
+    private readonly name: string,
+    private readonly bad: BadSink,
+    private readonly onValue: (value: unknown, where: string) => void,
+    private readonly onRaw?: (text: string, where: string) => void,
+  ) {}
+
+  /**
+   * Feeds a chunk; complete lines are processed at once.
+   *
+   * @returns false when the current line grew over {@link MAX_LINE_BYTES}: it is reported as bad
+   *   (`tooLarge`) and the caller stops reading this input
+   */
+  push(chunk: Uint8Array): boolean {
+    const nl = chunk.lastIndexOf(10);
+    if (nl < 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes <= MAX_LINE_BYTES) return true;
+      this.pending = [];
+      this.bad.add(`${this.name}:${this.count + 1}`, 'tooLarge', `line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB (is this JSONL?); the rest of the file is not read`);
+      return false;
+    }
+    const head = chunk.subarray(0, nl + 1);
+    const block = this.pending.length ? Buffer.concat([...this.pending, head]) : head;
+    this.pending = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+    this.pendingBytes = chunk.length - nl - 1;
+    this.block(block);
+    return true;
+  }
+
+  /** Processes a last line without a newline. */
+  end(): void {
+    if (this.pending.length) {
+      const block = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.block(block);
+    }
+  }
+
+  private block(buf: Uint8Array): void {
+    let text: string;
+    try {
+      text = FATAL.decode(buf);
+    } catch {
+      this.slowBlock(buf);
+      return;
+    }
+    let start = 0;
+    const n = text.length;
+    while (start < n) {
+      let i = text.indexOf('\n', start);
+      if (i < 0) i = n;
+      this.line(text.slice(start, i > start && text.charCodeAt(i - 1) === 13 ? i - 1 : i));
+      start = i + 1;
+    }
+  }
+
+  /** Line-by-line decoding of a block that holds invalid UTF-8, to name the bad line(s). */
+  private slowBlock(buf: Uint8Array): void {
+    let start = 0;
+    while (start < buf.length) {
+      let i = buf.indexOf(10, start);
+      if (i < 0) i = buf.length;
+      const lineBytes = buf.subarray(start, i);
+      start = i + 1;
+      let text: string;
+      try {
+        text = FATAL.decode(lineBytes);
+      } catch {
+        this.count++;
+        const off = firstInvalidUtf8(lineBytes);
+        this.bad.add(`${this.name}:${this.count}`, 'invalidUtf8', `not valid UTF-8 (byte 0x${hex2(lineBytes[off]!)} at byte ${off + 1} of the line)`);
+        continue;
+      }
+      this.line(text.endsWith('\r') ? text.slice(0, -1) : text);
+    }
+  }
+
+  private line(raw: string): void {
+    const lineNo = ++this.count;
+    let s = raw;
+    if (lineNo === 1 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    if (isBlank(s)) {
+      this.blank++;
+      return;
+    }
+    const where = `${this.name}:${lineNo}`;
+    if (this.onRaw) {
+      this.onRaw(s, where);
+      return;
+    }
+    const parsed = parseJsonLine(s, where, this.bad);
+    if (parsed) this.onValue(parsed.value, where);
+  }
+}
+
+/**
+ * Parses one JSONL line, reporting invalid JSON through `bad` (which throws unless skipping).
+ *
+ * @returns `{ value }`, or undefined when the line is bad and skipped
+ */
+export function parseJsonLine(s: string, where: string, bad: BadSink): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(s) as unknown };
+  } catch (e) {
+    bad.add(where, 'invalidJson', `not valid JSON: ${jsonReason(e, s)}`);
+    return undefined;
+  }
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/**
+ * What `JSON.parse` objected to, without the input it quotes (V8 quotes part of the text in some
+ * messages, and the text may be anything, a secret included).
+ *
+ * @param e - the error `JSON.parse` threw
+ * @returns the reason, e.g. `Unterminated string`
+ */
+export function jsonError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+}
+
+/** {@link jsonError} with the character position and a little context from the line. */
+function jsonReason(e: unknown, line: string): string {
+  const at = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+  const pos = at ? Number(at[1]) : undefined;
+  const near = pos !== undefined ? ` at character ${pos + 1} (near ${describe(line.slice(Math.max(0, pos - 10), pos + 10))})` : '';
+  return `${jsonError(e)}${near}`;
+}
+
+/** A byte as two hex digits. */
+export function hex2(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}
+
+/**
+ * Offset of the first byte that breaks UTF-8 in `buf` (only called on the error path).
+ *
+ * @returns the offset, or `buf.length` when the whole buffer is valid
+ */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    if (i + need >= buf.length) return i; // truncated sequence
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return buf.length;
+}
+
