@@ -80,7 +80,7 @@ describe('parseKey rejects bad files with a message naming the field, never the 
     ['not JSON', '{"format": "radiomark-key", "secret": "' + secretHex, /not valid JSON/, 'KEY_FORMAT'],
     ['empty', '', /not valid JSON \(empty\)/, 'KEY_FORMAT'],
     ['array', '[]', /expected a JSON object/, 'KEY_FORMAT'],
-    ['wrong format', fileWith((o) => (o.format = 'pem')), /"format" must be "radiomark-key", got "pem"/, 'KEY_FORMAT'],
+    ['wrong format', fileWith((o) => (o.format = 'pem')), /"format" must be "radiomark-key" or "radiomark-key-family", got "pem"/, 'KEY_FORMAT'],
     ['unknown version', fileWith((o) => (o.version = 2)), /unsupported key-file "version" 2/, 'KEY_VERSION'],
     ['missing version', fileWith((o) => delete o.version), /"version" nothing \(field missing\)/, 'KEY_VERSION'],
     ['missing secret', fileWith((o) => delete o.secret), /"secret" must be a string/, 'KEY_FORMAT'],

@@ -134,7 +134,7 @@ test('larger vocabularies: both top-k collection paths (from the heap, and a sec
   const r = seededRandom(12);
   const flat = Float32Array.from({ length: V }, () => Math.floor(r() * 4)); // ties, all within delta
   const peaked = Float32Array.from({ length: V }, () => (r() + r() + r()) * 3);
-  const core = new FusedSampler(gl, 6);
+  const core = new FusedSampler(gl.vocabSize, 6);
   const seen = new Set<string>();
   for (const logits of [flat, peaked]) {
     for (const topK of [1, 10, 200]) {
@@ -143,7 +143,7 @@ test('larger vocabularies: both top-k collection paths (from the heap, and a sec
       for (let i = 0; i < 20; i++) {
         expect(wm.sample(logits, [1, 2], { topK, topP: 0.9, random: a })).toBe(referenceSample(wm, logits, [1, 2], { topK, topP: 0.9 }, b));
       }
-      core.sample('t', logits, seed, 0, { topK });
+      core.sample('t', gl, logits, seed, 0, { topK });
       seen.add(core.candidates > 4 * topK + 8 ? 'second pass' : 'heap');
     }
   }
@@ -163,8 +163,8 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
   for (let i = 0; i < 5; i++) logits[Math.floor(r() * V)] = 12 + i;
 
   test('top-k 50 hashes only tokens within delta of the 50th largest raw logit', () => {
-    const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { topK: 50 });
+    const core = new FusedSampler(gl.vocabSize, 2);
+    core.sample('t', gl, logits, seed, 0, { topK: 50 });
     const r50 = [...logits].sort((a, b) => b - a)[49]!;
     const within = logits.filter((x) => x >= r50 - 2 - 1e-3).length;
     expect(core.hashed).toBeGreaterThanOrEqual(50);
@@ -173,8 +173,8 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
   });
 
   test('min-p 0.05 without top-p hashes only tokens within delta + ln 20 of the max', () => {
-    const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { minP: 0.05 });
+    const core = new FusedSampler(gl.vocabSize, 2);
+    core.sample('t', gl, logits, seed, 0, { minP: 0.05 });
     const bound = 16 - 2 - Math.log(20);
     let within = 0;
     for (let i = 0; i < V; i++) if (logits[i]! >= bound - 1e-3) within++;
@@ -182,18 +182,18 @@ describe('the fused sampler hashes only candidates that can be kept', () => {
   });
 
   test('no truncation at low temperature: tokens more than cut x T below the max are not hashed', () => {
-    const core = new FusedSampler(gl, 2);
-    core.sample('t', logits, seed, 0, { temperature: 0.1 });
+    const core = new FusedSampler(gl.vocabSize, 2);
+    core.sample('t', gl, logits, seed, 0, { temperature: 0.1 });
     expect(core.hashed).toBeLessThan(50);
-    core.sample('t', logits, seed, 0, { temperature: 1 });
+    core.sample('t', gl, logits, seed, 0, { temperature: 1 });
     expect(core.hashed).toBe(V); // T = 1: the whole tail is within ln V + 53 ln 2 of the max
-    core.sample('t', logits, null, 0, { temperature: 1 });
+    core.sample('t', gl, logits, null, 0, { temperature: 1 });
     expect(core.hashed).toBe(0); // no window: nothing to hash
   });
 
   test('greedy hashes only tokens within delta of the max', () => {
-    const core = new FusedSampler(gl, 2);
-    expect(core.sample('t', logits, seed, 0, { temperature: 0 })).toBe(logits.indexOf(16));
+    const core = new FusedSampler(gl.vocabSize, 2);
+    expect(core.sample('t', gl, logits, seed, 0, { temperature: 0 })).toBe(logits.indexOf(16));
     expect(core.hashed).toBe(3); // the peaks at 14, 15 and 16
   });
 });

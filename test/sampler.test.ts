@@ -1,5 +1,8 @@
+import { inspect } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { keyFromBytes } from '../src/key/secret-key.js';
+import { createKeyFamily } from '../src/key/family.js';
+import type { WatermarkSession } from '../src/sampler/session.js';
 import { RadiomarkError } from '../src/errors.js';
 import { createWatermark, type Watermark } from '../src/sampler/watermark.js';
 import { createUniform } from '../src/sampler/random.js';
@@ -425,5 +428,138 @@ describe('sessions', () => {
     const wm = makeWm();
     expect(String(wm)).toBe(`Watermark(fingerprint ${key.fingerprint})`);
     expect(String(wm.session())).toMatch(/^WatermarkSession\(length 0, steps 0\)$/);
+  });
+});
+
+describe('key families (FamilyWatermark)', () => {
+  const master = keyFromBytes(new Uint8Array(32).fill(7), { gamma: 0.25, delta: 2, contextWidth: 2 });
+  const V = 80;
+  const opts = { temperature: 0.9, topK: 20 };
+
+  /** `steps` tokens of one session, with a seeded random and logits that depend on the step. */
+  function run(s: WatermarkSession, seed: number, steps = 80): number[] {
+    const random = seededRandom(seed);
+    const out: number[] = [];
+    for (let i = 0; i < steps; i++) out.push(s.sample(randomLogits(V, i % 11), { ...opts, random }));
+    return out;
+  }
+
+  test('K = 1 without epochs is byte for byte the single key: sessions, sample, bias, biasBatch', () => {
+    const fwm = createWatermark({ key: createKeyFamily(master, { cohorts: 1 }), vocabSize: V });
+    const wm = createWatermark({ key: master, vocabSize: V });
+    expect(run(fwm.session({ prompt: [1, 2] }), 5)).toEqual(run(wm.session({ prompt: [1, 2] }), 5));
+    expect(run(fwm.session({ prompt: [1, 2], cohort: 0 }), 6)).toEqual(run(wm.session({ prompt: [1, 2] }), 6));
+    const m = fwm.member(0);
+    expect(m.fingerprint).toBe(master.fingerprint);
+    expect(fwm.fingerprint).toBe(master.fingerprint);
+    expect(m.config).toEqual(wm.config);
+    for (let i = 0; i < 20; i++) {
+      const a = seededRandom(i);
+      const b = seededRandom(i);
+      expect(m.sample(randomLogits(V, i), [3, i], { random: a })).toBe(wm.sample(randomLogits(V, i), [3, i], { random: b }));
+    }
+    expect(m.bias(randomLogits(V, 1), [4, 5])).toEqual(wm.bias(randomLogits(V, 1), [4, 5]));
+    const two = new Float32Array(2 * V).fill(0.5);
+    expect(m.biasBatch(two.slice(), [[1, 2], [3]])).toEqual(wm.biasBatch(two.slice(), [[1, 2], [3]]));
+  });
+
+  test('a session marks with its member\'s key, and members differ', () => {
+    const family = createKeyFamily(master, { cohorts: 16, epochDays: 30, epochOrigin: '2026-01-01' });
+    const fwm = createWatermark({ key: family, vocabSize: V });
+    const direct = createWatermark({ key: family.key(3, 2), vocabSize: V });
+    expect(run(fwm.session({ prompt: [9, 8], cohort: 3, epoch: 2 }), 1)).toEqual(run(direct.session({ prompt: [9, 8] }), 1));
+    expect(fwm.member(3, 2).fingerprint).toBe(family.key(3, 2).fingerprint);
+    // Another member (or the master) colours the same window differently.
+    const differs = (a: Watermark, b: Watermark): boolean => Array.from({ length: V }, (_, t) => t).some((t) => a.isGreen([1, 2], t) !== b.isGreen([1, 2], t));
+    expect(differs(fwm.member(3, 2), fwm.member(4, 2))).toBe(true);
+    expect(differs(fwm.member(3, 2), fwm.member(3, 3))).toBe(true);
+    expect(differs(fwm.member(3, 2), createWatermark({ key: master, vocabSize: V }))).toBe(true);
+    expect(fwm.config).toEqual(direct.config);
+    expect(fwm.greenProbability).toBe(0.25);
+  });
+
+  test('sessions of different members interleave exactly as they run one by one (one shared sampler)', () => {
+    const fwm = createWatermark({ key: createKeyFamily(master, { cohorts: 4 }), vocabSize: V });
+    const sequential = [0, 1, 2, 3].map((c) => run(fwm.session({ prompt: [c, 1], cohort: c }), c, 40));
+    const sessions = [0, 1, 2, 3].map((c) => fwm.session({ prompt: [c, 1], cohort: c }));
+    const randoms = [0, 1, 2, 3].map((c) => seededRandom(c));
+    const out: number[][] = [[], [], [], []];
+    for (let i = 0; i < 40; i++) {
+      for (const c of [2, 0, 3, 1]) out[c]!.push(sessions[c]!.sample(randomLogits(V, i % 11), { ...opts, random: randoms[c]! }));
+      fwm.member((i % 4) as number).sample(randomLogits(V, 3), [1, 1], { topK: 3 });
+    }
+    expect(out).toEqual(sequential);
+  });
+
+  test('members are cached, least recently used first out beyond maxMembers', () => {
+    const fwm = createWatermark({ key: createKeyFamily(master, { cohorts: 8 }), vocabSize: V, maxMembers: 2 });
+    const m0 = fwm.member(0);
+    const m1 = fwm.member(1);
+    expect(fwm.member(0)).toBe(m0); // 0 is now the most recent
+    fwm.member(2); // evicts 1
+    expect(fwm.member(0)).toBe(m0);
+    const m1b = fwm.member(1);
+    expect(m1b).not.toBe(m1);
+    expect(m1b.fingerprint).toBe(m1.fingerprint);
+    expect(() => createWatermark({ key: createKeyFamily(master, { cohorts: 8 }), vocabSize: V, maxMembers: 0 })).toThrow(/createWatermark: "maxMembers" must be an integer >= 1, got 0/);
+  });
+
+  test('bad members: clear errors naming the value and the family fingerprint', () => {
+    const fp = master.fingerprint;
+    const fwm = createWatermark({ key: createKeyFamily(master, { cohorts: 16, epochDays: 7, epochOrigin: '2026-01-01' }), vocabSize: V });
+    const noEpochs = createWatermark({ key: createKeyFamily(master, { cohorts: 16 }), vocabSize: V });
+    const cases: [() => unknown, RegExp, string][] = [
+      [() => fwm.session({ cohort: 16, epoch: 0 }), new RegExp(`session: "cohort" must be an integer in \\[0, 16\\) for key family ${fp}, got 16`), 'cohort'],
+      [() => fwm.session({ epoch: 0 }), new RegExp(`session: "cohort" must be a number \\(key family ${fp} has 16 cohorts\\), got undefined`), 'cohort'],
+      [() => fwm.session({ cohort: 1 }), new RegExp(`session: "epoch" must be a number: key family ${fp} has epochs of 7 days, got undefined`), 'epoch'],
+      [() => fwm.session({ cohort: 1, epoch: -2 }), /"epoch" must be an integer in \[0, 1048575\].*got -2/, 'epoch'],
+      [() => noEpochs.session({ cohort: 1, epoch: 4 }), new RegExp(`"epoch" must be undefined: key family ${fp} has no epochs, got 4`), 'epoch'],
+      [() => fwm.member(1.5, 0), /member: "cohort" must be an integer in \[0, 16\).*got 1\.5/, 'cohort'],
+      [() => noEpochs.member(0, 0), /member: "epoch" must be undefined/, 'epoch'],
+    ];
+    for (const [f, re, field] of cases) {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).message).toMatch(re);
+      expect((err as RadiomarkError).field).toBe(field);
+    }
+  });
+
+  test('a single-key watermark refuses a cohort or an epoch (KEY_MISMATCH naming its fingerprint)', () => {
+    const wm = createWatermark({ key: master, vocabSize: V });
+    for (const o of [{ cohort: 0 }, { epoch: 3 }]) {
+      let err: unknown;
+      try {
+        wm.session(o);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RadiomarkError);
+      expect((err as RadiomarkError).code).toBe('KEY_MISMATCH');
+      expect((err as Error).message).toContain(master.fingerprint);
+    }
+  });
+
+  test('the family binds its parameters; a contradiction names the family fingerprint', () => {
+    const fwm = createWatermark({ key: createKeyFamily(master, { cohorts: 2 }), vocabSize: V });
+    expect(fwm.config).toMatchObject({ gamma: 0.25, delta: 2, contextWidth: 2, vocabSize: V });
+    expect(() => createWatermark({ key: createKeyFamily(master, { cohorts: 2 }), vocabSize: V, gamma: 0.5 })).toThrow(
+      new RegExp(`"gamma" is 0.5 but the key file \\(fingerprint ${master.fingerprint}\\) binds 0.25`),
+    );
+  });
+
+  test('prints no secret', () => {
+    const family = createKeyFamily(master, { cohorts: 4 });
+    const fwm = createWatermark({ key: family, vocabSize: V });
+    const secret = '07'.repeat(32);
+    for (const s of [String(fwm), inspect(fwm), inspect(fwm, { customInspect: false, depth: 6 }), String(fwm.member(2)), JSON.stringify(fwm), String(fwm.session({ cohort: 1 }))]) {
+      expect(s).not.toContain(secret.slice(0, 16));
+    }
+    expect(String(fwm)).toBe(`FamilyWatermark(KeyFamily(fingerprint ${master.fingerprint}, 4 cohorts, no epochs))`);
+    expect(String(fwm.member(2))).toBe(`Watermark(fingerprint ${family.key(2).fingerprint}, cohort 2 of key family ${master.fingerprint})`);
   });
 });

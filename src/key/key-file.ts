@@ -1,11 +1,15 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { describe, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
-import { checkParam, PARAM_NAMES } from './params.js';
+import { checkFamilyOptions, checkKeyFamily, checkSecretKey, familyMaster, KeyFamily, shapeProblem } from './family.js';
+import { checkParams, paramProblem, PARAM_NAMES } from './params.js';
 import { KEY_BYTES, SecretKey, secretBytes, type KeyParams } from './secret-key.js';
 
 /** The `format` string of a radiomark key file. */
 export const KEY_FILE_FORMAT = 'radiomark-key';
-/** The key-file version this release writes and reads. */
+/** The `format` string of a radiomark key-family file (a different string, so v0.1 readers refuse it). */
+export const KEY_FAMILY_FILE_FORMAT = 'radiomark-key-family';
+/** The key-file version this release writes and reads (both formats). */
 export const KEY_FILE_VERSION = 1;
 
 /**
@@ -20,37 +24,162 @@ export interface KeyFileV1 {
 }
 
 /**
+ * The JSON shape of a key-family file (version 1): a key file of the master key plus the family's
+ * shape. It holds no secret beyond the master key.
+ */
+export interface KeyFamilyFileV1 {
+  format: typeof KEY_FAMILY_FILE_FORMAT;
+  version: 1;
+  fingerprint: string;
+  secret: string;
+  scheme: KeyParams;
+  family: { cohorts: number; epochDays?: number; epochOrigin?: string };
+}
+
+/**
  * Serializes a key and its scheme parameters to the versioned JSON key file. The result contains
  * the secret: write it with mode 0600 and never log it.
  *
  * @param key - the key
  * @param params - parameters to bind (default: the key's own `params`); each is validated
  * @returns pretty-printed JSON text ending in a newline
- * @throws TypeError / RangeError for an invalid parameter
+ * @throws TypeError / RangeError for an invalid parameter; RadiomarkError `KEY_MISMATCH` for a key family
  * @example
  * ```ts
  * fs.writeFileSync('key.json', serializeKey(generateKey({ gamma: 0.25 })), { mode: 0o600 });
  * ```
  */
 export function serializeKey(key: SecretKey, params: KeyParams = key.params): string {
-  const scheme: Record<string, unknown> = {};
-  for (const name of PARAM_NAMES) {
-    const v = params[name];
-    checkParam('serializeKey', name, v);
-    if (v !== undefined) scheme[name] = v;
-  }
+  checkSecretKey('serializeKey', 'key', key);
   const file: KeyFileV1 = {
     format: KEY_FILE_FORMAT,
     version: KEY_FILE_VERSION,
     fingerprint: key.fingerprint,
-    secret: bytesToHex(secretBytes(key)),
-    scheme: scheme as KeyParams,
+    secret: bytesToHex(secretBytes(key, 'serializeKey')),
+    scheme: checkParams('serializeKey', params),
   };
   return JSON.stringify(file, null, 2) + '\n';
 }
 
-function fail(source: string, message: string): never {
-  throw new RadiomarkError('KEY_FORMAT', `parseKey: ${source}: ${message}`);
+/**
+ * Serializes a key family to the versioned JSON key-family file: its master key, the scheme
+ * parameters and the family's shape. The result contains the master secret: write it with mode
+ * 0600 and never log it.
+ *
+ * @param family - the family
+ * @param params - parameters to bind (default: the family's `params`); each is validated
+ * @returns pretty-printed JSON text ending in a newline
+ * @throws RadiomarkError `KEY_MISMATCH` for a single key; TypeError / RangeError for an invalid parameter
+ * @example
+ * ```ts
+ * fs.writeFileSync('family.json', serializeKeyFamily(generateKeyFamily({ cohorts: 16 })), { mode: 0o600 });
+ * ```
+ */
+export function serializeKeyFamily(family: KeyFamily, params: KeyParams = family.params): string {
+  checkKeyFamily('serializeKeyFamily', 'family', family);
+  const master = familyMaster(family);
+  const shape = family.epochDays === undefined ? { cohorts: family.cohorts } : { cohorts: family.cohorts, epochDays: family.epochDays, epochOrigin: family.epochOrigin! };
+  const file: KeyFamilyFileV1 = {
+    format: KEY_FAMILY_FILE_FORMAT,
+    version: KEY_FILE_VERSION,
+    fingerprint: family.fingerprint,
+    secret: bytesToHex(secretBytes(master)),
+    scheme: checkParams('serializeKeyFamily', params),
+    family: shape,
+  };
+  return JSON.stringify(file, null, 2) + '\n';
+}
+
+/** Throws the `KEY_FORMAT` error for malformed key-file content. */
+function fail(api: string, source: string, field: string | undefined, message: string): never {
+  throw new RadiomarkError('KEY_FORMAT', `${api}: ${source}: ${message}`, { api, field });
+}
+
+/** Describes a field's value, saying so when it is missing. */
+function got(value: unknown): string {
+  return value === undefined ? 'nothing (field missing)' : describe(value);
+}
+
+/** A parsed file of either format, before the caller decides which it accepts. */
+interface ParsedFile {
+  readonly format: typeof KEY_FILE_FORMAT | typeof KEY_FAMILY_FILE_FORMAT;
+  readonly master: SecretKey;
+  readonly family: Record<string, unknown> | undefined;
+}
+
+/** Parses the JSON object and its format and version fields. */
+function readObject(api: string, text: unknown, source: string): Record<string, unknown> {
+  if (typeof text !== 'string') throw typeError(api, 'text', 'a string', text);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // The parser's own message quotes the input, which may contain the secret: never forward it.
+    fail(api, source, undefined, `not valid JSON (${text.trim().length === 0 ? 'empty' : 'truncated or malformed'})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail(api, source, undefined, 'expected a JSON object');
+  const obj = data as Record<string, unknown>;
+  if (obj.format !== KEY_FILE_FORMAT && obj.format !== KEY_FAMILY_FILE_FORMAT) {
+    fail(api, source, 'format', `"format" must be ${JSON.stringify(KEY_FILE_FORMAT)} or ${JSON.stringify(KEY_FAMILY_FILE_FORMAT)}, got ${got(obj.format)}`);
+  }
+  if (obj.version !== KEY_FILE_VERSION) {
+    throw new RadiomarkError(
+      'KEY_VERSION',
+      `${api}: ${source}: unsupported key-file "version" ${got(obj.version)}; this release reads version ${KEY_FILE_VERSION}`,
+      { api, field: 'version' },
+    );
+  }
+  return obj;
+}
+
+/** Reads the scheme section: every field known and valid. */
+function readScheme(api: string, source: string, scheme: unknown): KeyParams {
+  if (typeof scheme !== 'object' || scheme === null || Array.isArray(scheme)) fail(api, source, 'scheme', `"scheme" must be an object, got ${describe(scheme)}`);
+  const params: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(scheme)) {
+    const field = `scheme.${name}`;
+    if (!(PARAM_NAMES as readonly string[]).includes(name)) fail(api, source, field, `unknown field "${field}"`);
+    const problem = paramProblem(name as keyof KeyParams, value);
+    if (problem !== undefined) fail(api, source, field, `field "${field}" must be ${problem.expected}, got ${describe(value)}`);
+    params[name] = value;
+  }
+  return params as KeyParams;
+}
+
+/** Reads a file of either format: the master key (fingerprint checked) and the raw family section. */
+function readFile(api: string, text: unknown, source: string): ParsedFile {
+  const obj = readObject(api, text, source);
+  const secret = obj.secret;
+  if (typeof secret !== 'string') fail(api, source, 'secret', `"secret" must be a string of ${KEY_BYTES * 2} hex digits, got ${typeof secret}`);
+  if (secret.length !== KEY_BYTES * 2 || !/^[0-9a-f]+$/i.test(secret)) {
+    // Length and alphabet only: never the content.
+    fail(api, source, 'secret', `"secret" must be ${KEY_BYTES * 2} hex digits, got ${secret.length} characters${/^[0-9a-f]*$/i.test(secret) ? '' : ' including non-hex ones'}`);
+  }
+  const params = readScheme(api, source, obj.scheme ?? {});
+  const master = new SecretKey(hexToBytes(secret.toLowerCase()), params);
+  if (obj.fingerprint !== undefined && obj.fingerprint !== master.fingerprint) {
+    fail(api, source, 'fingerprint', `"fingerprint" ${describe(obj.fingerprint)} does not match the secret: the file is corrupted or was edited`);
+  }
+  const format = obj.format as ParsedFile['format'];
+  const family = obj.family;
+  if (format === KEY_FILE_FORMAT) {
+    if (family !== undefined) fail(api, source, 'family', `a "${KEY_FILE_FORMAT}" file has no "family" field (a key-family file has format "${KEY_FAMILY_FILE_FORMAT}")`);
+    return { format, master, family: undefined };
+  }
+  if (typeof family !== 'object' || family === null || Array.isArray(family)) fail(api, source, 'family', `"family" must be an object, got ${got(family)}`);
+  return { format, master, family: family as Record<string, unknown> };
+}
+
+/** Builds the family from a parsed family section: every field known and valid, origin required with epochs. */
+function familyFrom(api: string, source: string, master: SecretKey, section: Record<string, unknown>): KeyFamily {
+  for (const name of Object.keys(section)) {
+    if (name !== 'cohorts' && name !== 'epochDays' && name !== 'epochOrigin') fail(api, source, `family.${name}`, `unknown field "family.${name}"`);
+  }
+  for (const name of ['cohorts', 'epochDays', 'epochOrigin'] as const) {
+    const problem = shapeProblem(name, section, true);
+    if (problem !== undefined) fail(api, source, `family.${name}`, `field "family.${name}" must be ${problem.expected}, got ${got(section[name])}`);
+  }
+  return new KeyFamily(master, checkFamilyOptions(api, section, true), api);
 }
 
 /**
@@ -61,62 +190,67 @@ function fail(source: string, message: string): never {
  * @param text - the key file's text
  * @param source - where the text came from, for error messages (default `key file`)
  * @returns the key, with its bound parameters in `key.params`
- * @throws RadiomarkError `KEY_FORMAT` for malformed content, `KEY_VERSION` for an unknown version
+ * @throws RadiomarkError `KEY_FORMAT` for malformed content, `KEY_VERSION` for an unknown version,
+ *   `KEY_MISMATCH` for a key-family file (use {@link parseKeyFamily} or {@link parseKeyFile})
  * @example
  * ```ts
  * const key = parseKey(fs.readFileSync('key.json', 'utf8'), 'key.json');
  * ```
  */
 export function parseKey(text: string, source = 'key file'): SecretKey {
-  if (typeof text !== 'string') throw new TypeError(`parseKey: "text" must be a string, got ${typeof text}`);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    // The parser's own message quotes the input, which may contain the secret: never forward it.
-    fail(source, `not valid JSON (${text.trim().length === 0 ? 'empty' : 'truncated or malformed'})`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail(source, 'expected a JSON object');
-  const obj = data as Record<string, unknown>;
-  if (obj.format !== KEY_FILE_FORMAT) {
-    fail(source, `"format" must be ${JSON.stringify(KEY_FILE_FORMAT)}, got ${describe(obj.format)}`);
-  }
-  if (obj.version !== KEY_FILE_VERSION) {
+  const file = readFile('parseKey', text, source);
+  if (file.format === KEY_FAMILY_FILE_FORMAT) {
+    const family = familyFrom('parseKey', source, file.master, file.family!);
     throw new RadiomarkError(
-      'KEY_VERSION',
-      `parseKey: ${source}: unsupported key-file "version" ${describe(obj.version)}; this release reads version ${KEY_FILE_VERSION}`,
+      'KEY_MISMATCH',
+      `parseKey: ${source}: is a key-family file (${family}) where a single key is expected; read it with parseKeyFamily or parseKeyFile`,
+      { api: 'parseKey', field: 'format' },
     );
   }
-  const secret = obj.secret;
-  if (typeof secret !== 'string') fail(source, `"secret" must be a string of ${KEY_BYTES * 2} hex digits, got ${typeof secret}`);
-  if (secret.length !== KEY_BYTES * 2 || !/^[0-9a-f]+$/i.test(secret)) {
-    // Length and alphabet only: never the content.
-    fail(source, `"secret" must be ${KEY_BYTES * 2} hex digits, got ${secret.length} characters${/^[0-9a-f]*$/i.test(secret) ? '' : ' including non-hex ones'}`);
-  }
-  const scheme = obj.scheme ?? {};
-  if (typeof scheme !== 'object' || scheme === null || Array.isArray(scheme)) {
-    fail(source, `"scheme" must be an object, got ${describe(scheme)}`);
-  }
-  const params: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(scheme)) {
-    if (!(PARAM_NAMES as readonly string[]).includes(name)) fail(source, `unknown field "scheme.${name}"`);
-    try {
-      checkParam('parseKey', name as keyof KeyParams, value);
-    } catch (e) {
-      fail(source, `field "scheme.${name}": ${(e as Error).message.replace(/^parseKey: /, '')}`);
-    }
-    params[name] = value;
-  }
-  const key = new SecretKey(hexToBytes(secret.toLowerCase()), params as KeyParams);
-  if (obj.fingerprint !== undefined && obj.fingerprint !== key.fingerprint) {
-    fail(source, `"fingerprint" ${describe(obj.fingerprint)} does not match the secret: the file is corrupted or was edited`);
-  }
-  return key;
+  return file.master;
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  if (v === undefined) return 'nothing (field missing)';
-  if (typeof v === 'object') return v === null ? 'null' : Array.isArray(v) ? 'an array' : 'an object';
-  return String(v);
+/**
+ * Parses a key-family file written by {@link serializeKeyFamily}, with the same checks as
+ * {@link parseKey} plus the family section (`cohorts`, `epochDays`, `epochOrigin`).
+ *
+ * @param text - the file's text
+ * @param source - where the text came from, for error messages (default `key file`)
+ * @returns the family, binding the file's scheme parameters
+ * @throws RadiomarkError `KEY_FORMAT` for malformed content, `KEY_VERSION` for an unknown version,
+ *   `KEY_MISMATCH` for a single-key file
+ * @example
+ * ```ts
+ * const family = parseKeyFamily(fs.readFileSync('family.json', 'utf8'), 'family.json');
+ * ```
+ */
+export function parseKeyFamily(text: string, source = 'key file'): KeyFamily {
+  const file = readFile('parseKeyFamily', text, source);
+  if (file.format === KEY_FILE_FORMAT) {
+    throw new RadiomarkError(
+      'KEY_MISMATCH',
+      `parseKeyFamily: ${source}: is a single-key file (fingerprint ${file.master.fingerprint}) where a key family is expected; createKeyFamily(key, { cohorts: 1 }) makes a one-member family of it`,
+      { api: 'parseKeyFamily', field: 'format' },
+    );
+  }
+  return familyFrom('parseKeyFamily', source, file.master, file.family!);
+}
+
+/**
+ * Parses a file of either kind: a single key file gives a {@link SecretKey}, a key-family file a
+ * {@link KeyFamily}. For tools that accept both (tell them apart with `isKeyFamily`).
+ *
+ * @param text - the file's text
+ * @param source - where the text came from, for error messages (default `key file`)
+ * @returns the key or the family
+ * @throws RadiomarkError `KEY_FORMAT` / `KEY_VERSION` as {@link parseKey}
+ * @example
+ * ```ts
+ * const k = parseKeyFile(text, path);
+ * if (isKeyFamily(k)) console.log(`${k.cohorts} cohorts`);
+ * ```
+ */
+export function parseKeyFile(text: string, source = 'key file'): SecretKey | KeyFamily {
+  const file = readFile('parseKeyFile', text, source);
+  return file.format === KEY_FILE_FORMAT ? file.master : familyFrom('parseKeyFile', source, file.master, file.family!);
 }

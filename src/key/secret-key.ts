@@ -1,6 +1,8 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { typeError } from '../assert.js';
+import { RadiomarkRangeError } from '../errors.js';
 
 /** Length of a radiomark master key in bytes. */
 export const KEY_BYTES = 32;
@@ -48,9 +50,9 @@ export class SecretKey {
 
   /** @internal Use {@link generateKey}, {@link keyFromBytes} or `parseKey`. */
   constructor(bytes: Uint8Array, params: KeyParams = {}) {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError('SecretKey: key bytes must be a Uint8Array');
+    if (!(bytes instanceof Uint8Array)) throw typeError('SecretKey', 'bytes', 'a Uint8Array', bytes);
     if (bytes.length !== KEY_BYTES) {
-      throw new RangeError(`SecretKey: key must be ${KEY_BYTES} bytes, got ${bytes.length}`);
+      throw new RadiomarkRangeError(`SecretKey: "bytes" must be ${KEY_BYTES} bytes, got ${bytes.length}`, { api: 'SecretKey', field: 'bytes' });
     }
     const copy = Uint8Array.from(bytes);
     secrets.set(this, copy);
@@ -113,9 +115,8 @@ export function keyFromBytes(bytes: Uint8Array, params: KeyParams = {}): SecretK
  * ```
  */
 export function deriveKey(key: SecretKey, label: string): SecretKey {
-  if (typeof label !== 'string' || label.length === 0) {
-    throw new TypeError(`deriveKey: "label" must be a non-empty string, got ${JSON.stringify(label)}`);
-  }
+  secretBytes(key, 'deriveKey');
+  if (typeof label !== 'string' || label.length === 0) throw typeError('deriveKey', 'label', 'a non-empty string', label);
   return new SecretKey(subkey(key, `derive:${label}`), key.params);
 }
 
@@ -127,8 +128,8 @@ export function subkey(key: SecretKey, info: string, length = 32): Uint8Array {
 }
 
 /** @internal The secret bytes. Only the key-file serializer and the subkey derivation use them. */
-export function secretBytes(key: SecretKey): Uint8Array {
+export function secretBytes(key: SecretKey, api = 'radiomark'): Uint8Array {
   const b = key instanceof SecretKey ? secrets.get(key) : undefined;
-  if (!b) throw new TypeError('radiomark: expected a SecretKey (from generateKey, parseKey or keyFromBytes)');
+  if (!b) throw typeError(api, 'key', 'a SecretKey (from generateKey, parseKey or keyFromBytes)', key);
   return b;
 }

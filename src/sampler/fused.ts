@@ -114,7 +114,8 @@ export class FusedSampler {
   private readonly vocabSize: number;
   private readonly delta: number;
   private readonly cut: number;
-  private readonly greenList: GreenList;
+  /** The green list of the current call (a watermark's members share one sampler and its scratch). */
+  private greenList: GreenList | null = null;
   private busy = false;
   /** CSPRNG words for the default source (see {@link createUniform}: same construction). */
   private readonly rbuf = new Uint32Array(RANDOM_WORDS);
@@ -135,26 +136,28 @@ export class FusedSampler {
   private k = 0;
   private best = 0;
 
-  constructor(greenList: GreenList, delta: number) {
-    this.greenList = greenList;
-    this.vocabSize = greenList.vocabSize;
+  constructor(vocabSize: number, delta: number) {
+    this.vocabSize = vocabSize;
     this.delta = delta;
-    this.cut = negligibleCut(greenList.vocabSize);
+    this.cut = negligibleCut(vocabSize);
   }
 
   /**
-   * One draw. `seed` is the window's seed (or `null`: no bias at this step). The caller has checked
-   * the logits' type and length; this checks the options, the draw and the logits' values.
+   * One draw. `greenList` is the key's (its `vocabSize` is this sampler's); `seed` is the window's
+   * seed (or `null`: no bias at this step). The caller has checked the logits' type and length;
+   * this checks the options, the draw and the logits' values.
    */
-  sample(api: string, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined): number {
+  sample(api: string, greenList: GreenList, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined): number {
     if (this.busy) {
       throw new RadiomarkError('STATE', `${api}: called from inside a random() of the same watermark; a random source must not sample`);
     }
     this.busy = true;
+    this.greenList = greenList;
     try {
       return this.run(api, logits, seed, seedOffset, options);
     } finally {
       this.busy = false;
+      this.greenList = null;
     }
   }
 
@@ -298,7 +301,7 @@ export class FusedSampler {
       }
     }
     if (lmax === -Infinity) throw allMaskedError(api);
-    const gl = this.greenList;
+    const gl = this.greenList!;
     const delta = this.delta;
     const kz = this.kz;
     kz.fill(-Infinity, 0, k);
@@ -390,7 +393,7 @@ export class FusedSampler {
     if (biased && n > this.vocabSize >> 1) {
       const mask = this.mask;
       mask.fill(0);
-      this.greenList.addGreen(seed as Uint32Array, seedOffset, mask, 0, 1);
+      this.greenList!.addGreen(seed as Uint32Array, seedOffset, mask, 0, 1);
       for (let j = 0; j < n; j++) {
         const id = cand[j]!;
         // mask is exactly 0 or 1: v + 1 * delta === v + delta, and v + 0 * delta === v + 0.
@@ -402,7 +405,7 @@ export class FusedSampler {
         }
       }
     } else if (biased) {
-      const gl = this.greenList;
+      const gl = this.greenList!;
       const s = seed as Uint32Array;
       for (let j = 0; j < n; j++) {
         const id = cand[j]!;

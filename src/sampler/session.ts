@@ -1,5 +1,6 @@
 import { SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import type { FusedSampler, SampleOptions } from './fused.js';
+import type { FamilyWatermark } from './family.js';
 import { checkArrayLike, checkIds, checkLogits, checkNoNaN, checkToken, describe } from './validate.js';
 
 /** Options of `wm.session()`. */
@@ -17,6 +18,18 @@ export interface SessionOptions {
    * where every step shares the one empty window (masking would leave only the first step marked).
    */
   readonly masking?: boolean;
+  /**
+   * The cohort of the request's account, in `[0, cohorts)`: key families only (a
+   * {@link FamilyWatermark}), required when the family has more than one cohort. Default mapping:
+   * `family.cohortOf(accountId)`. A single-key watermark refuses it (`KEY_MISMATCH`).
+   */
+  readonly cohort?: number;
+  /**
+   * The epoch of the request: key families with epochs only, and required there. Default:
+   * `family.epochOf(Date.now())` (or the request's own timestamp). A single-key watermark refuses
+   * it (`KEY_MISMATCH`).
+   */
+  readonly epoch?: number;
 }
 
 /**
@@ -167,7 +180,7 @@ export class Session implements WatermarkSession {
   sample(logits: Float32Array, options?: SampleOptions): number {
     checkLogits('session.sample', logits, this.V);
     const seed = this.willBias ? this.seed : null;
-    const token = this.core.sample('session.sample', logits, seed, 0, options);
+    const token = this.core.sample('session.sample', this.gl, logits, seed, 0, options);
     this.step(token);
     return token;
   }

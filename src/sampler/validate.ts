@@ -49,6 +49,15 @@ export function checkIds(api: string, name: string, ids: ArrayLike<number>, from
   }
 }
 
+/** @internal The first index in `ids[from .. to)` that is not an integer in `[0, vocabSize)`, or -1. */
+export function firstBadId(ids: ArrayLike<number>, from: number, to: number, vocabSize: number): number {
+  for (let i = from; i < to; i++) {
+    const id = ids[i];
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) return i;
+  }
+  return -1;
+}
+
 /** @internal Validates one token id. */
 export function checkToken(api: string, name: string, id: unknown, vocabSize: number): asserts id is number {
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {

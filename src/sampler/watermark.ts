@@ -1,9 +1,12 @@
-import { SecretKey, type KeyParams } from '../key/secret-key.js';
-import { createGreenList, SEED_WORDS, type GreenList } from '../scheme/green-list.js';
+import { typeError } from '../assert.js';
+import { checkSecretKey, isKeyFamily } from '../key/family.js';
+import type { KeyParams, SecretKey } from '../key/secret-key.js';
+import type { GreenList } from '../scheme/green-list.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
+import { buildWatermark } from './build.js';
+import { createFamilyWatermark, type FamilyWatermark, type FamilyWatermarkOptions } from './family.js';
 import { FusedSampler, type SampleOptions } from './fused.js';
-import { Session, type SessionOptions, type WatermarkSession } from './session.js';
-import { checkArrayLike, checkIds, checkLogits, checkNoNaN, describe } from './validate.js';
+import type { SessionOptions, WatermarkSession } from './session.js';
 
 /** Options of {@link createWatermark}. Parameters bound by the key file may be omitted. */
 export interface WatermarkOptions extends KeyParams {
@@ -114,11 +117,13 @@ export interface Watermark {
 }
 
 /**
- * Creates a watermark for a model server.
+ * Creates a watermark for a model server: for a single key a {@link Watermark}, for a key family a
+ * {@link FamilyWatermark} (one watermark per member, built on first use; see `wm.session`'s
+ * `cohort` and `epoch`).
  *
- * @param options - the key and scheme parameters; parameters bound by the key file are used when
- *   omitted, and an explicit value that differs from the key file's is refused
- * @returns a {@link Watermark}
+ * @param options - the key (or key family) and scheme parameters; parameters bound by the key file
+ *   are used when omitted, and an explicit value that differs from the key file's is refused
+ * @returns a {@link Watermark}, or a {@link FamilyWatermark} for a key family
  * @throws TypeError / RangeError for invalid parameters (`gamma` outside (0, 1), negative or
  *   non-finite `delta`, `contextWidth` outside 0..8, non-integer `vocabSize`);
  *   RadiomarkError `CONFIG_MISMATCH` when an option contradicts the key file
@@ -130,101 +135,15 @@ export interface Watermark {
  * const token = s.sample(logits, { temperature: 0.8, topK: 50 });
  * ```
  */
-export function createWatermark(options: WatermarkOptions): Watermark {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`createWatermark: options must be an object, got ${String(options)}`);
-  }
+// The single-key overload comes last, so `ReturnType<typeof createWatermark>` is `Watermark`.
+export function createWatermark(options: FamilyWatermarkOptions): FamilyWatermark;
+export function createWatermark(options: WatermarkOptions): Watermark;
+export function createWatermark(options: WatermarkOptions | FamilyWatermarkOptions): Watermark | FamilyWatermark {
+  const api = 'createWatermark';
+  if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { key } = options;
-  if (!(key instanceof SecretKey)) {
-    throw new TypeError(`createWatermark: "key" must be a SecretKey (from generateKey or parseKey), got ${key === null ? 'null' : typeof key}`);
-  }
-  const config = resolveParams('createWatermark', key, options);
-  const greenList = createGreenList({ key, gamma: config.gamma, contextWidth: config.contextWidth, vocabSize: config.vocabSize });
-  const V = config.vocabSize;
-  const h = config.contextWidth;
-  const delta = config.delta;
-  const core = new FusedSampler(greenList, delta);
-  const biasSeed = new Uint32Array(SEED_WORDS);
-  const sampleSeed = new Uint32Array(SEED_WORDS);
-
-  const bias = (logits: Float32Array, context: ArrayLike<number>): Float32Array => {
-    checkLogits('bias', logits, V);
-    checkArrayLike('bias', 'context', context);
-    const n = context.length;
-    if (n >= h) checkIds('bias', 'context', context, n - h, n, V);
-    checkNoNaN('bias', logits, 0, V);
-    if (n >= h && delta > 0) {
-      greenList.seedWindow(context, n, biasSeed, 0);
-      greenList.addGreen(biasSeed, 0, logits, 0, delta);
-    }
-    return logits;
-  };
-
-  const biasBatch = (logits: Float32Array, contexts: ArrayLike<ArrayLike<number>>): Float32Array => {
-    if (!(logits instanceof Float32Array)) {
-      throw new TypeError(`biasBatch: "logits" must be a Float32Array, got ${describe(logits)}`);
-    }
-    checkArrayLike('biasBatch', 'contexts', contexts);
-    const B = contexts.length;
-    if (logits.length !== B * V) {
-      throw new RangeError(`biasBatch: logits length ${logits.length} is not contexts.length (${B}) x vocabSize (${V}) = ${B * V}`);
-    }
-    for (let b = 0; b < B; b++) {
-      const ctx = contexts[b] as unknown;
-      if (ctx === null || typeof ctx !== 'object' || typeof (ctx as { length?: unknown }).length !== 'number') {
-        throw new TypeError(`biasBatch: contexts[${b}] must be an array of token ids, got ${describe(ctx)}`);
-      }
-      const n = (ctx as ArrayLike<number>).length;
-      if (n >= h) checkIdsRow(ctx as ArrayLike<number>, n - h, n, b);
-    }
-    checkNoNaN('biasBatch', logits, 0, B * V, V);
-    if (delta > 0) {
-      for (let b = 0; b < B; b++) {
-        const ctx = contexts[b]!;
-        const n = ctx.length;
-        if (n < h) continue;
-        greenList.seedWindow(ctx, n, biasSeed, 0);
-        greenList.addGreen(biasSeed, 0, logits, b * V, delta);
-      }
-    }
-    return logits;
-  };
-
-  const checkIdsRow = (ctx: ArrayLike<number>, from: number, to: number, row: number): void => {
-    for (let i = from; i < to; i++) {
-      const id = ctx[i];
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= V) {
-        checkIds('biasBatch', `contexts[${row}]`, ctx, i, i + 1, V);
-      }
-    }
-  };
-
-  const sample = (logits: Float32Array, context: ArrayLike<number>, sampleOptions?: SampleOptions): number => {
-    checkLogits('sample', logits, V);
-    checkArrayLike('sample', 'context', context);
-    const n = context.length;
-    let seed: Uint32Array | null = null;
-    if (n >= h) {
-      checkIds('sample', 'context', context, n - h, n, V);
-      greenList.seedWindow(context, n, sampleSeed, 0);
-      seed = sampleSeed;
-    }
-    return core.sample('sample', logits, seed, 0, sampleOptions);
-  };
-
-  const session = (sessionOptions?: SessionOptions): WatermarkSession => new Session(greenList, core, delta, sessionOptions);
-
-  return Object.freeze({
-    config,
-    greenProbability: greenList.greenProbability,
-    fingerprint: key.fingerprint,
-    greenList,
-    isGreen: greenList.isGreen,
-    bias,
-    biasBatch,
-    sample,
-    session,
-    toString: () => `Watermark(fingerprint ${key.fingerprint})`,
-    [Symbol.for('nodejs.util.inspect.custom')]: () => `Watermark(fingerprint ${key.fingerprint}, ${JSON.stringify(config)})`,
-  });
+  if (isKeyFamily(key)) return createFamilyWatermark(options as FamilyWatermarkOptions);
+  checkSecretKey(api, 'key', key);
+  const config = resolveParams(api, key, options);
+  return buildWatermark(key, config, new FusedSampler(config.vocabSize, config.delta), undefined);
 }

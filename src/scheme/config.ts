@@ -25,13 +25,13 @@ export interface ResolvedParams {
  * other).
  *
  * @param api - calling API name, for messages
- * @param key - the key (its `params` bind)
+ * @param key - the key or key family (its `params` bind)
  * @param options - explicit options
  * @returns the resolved parameters
  * @throws TypeError / RangeError for an invalid value; RadiomarkError `CONFIG_MISMATCH` when an
  *   explicit value differs from the key file's; RangeError when `vocabSize` is given nowhere
  */
-export function resolveParams(api: string, key: SecretKey, options: KeyParams): ResolvedParams {
+export function resolveParams(api: string, key: Pick<SecretKey, 'params' | 'fingerprint'>, options: KeyParams): ResolvedParams {
   const bound = key.params;
   const pick = <K extends keyof KeyParams>(name: K): KeyParams[K] => {
     const explicit = options[name];

@@ -1,5 +1,6 @@
 import { subkey, type SecretKey } from '../key/secret-key.js';
 import { MAX_CONTEXT_WIDTH } from '../key/params.js';
+import { checkSecretKey } from '../key/family.js';
 import { compress, keyWords, KEYED_SINGLE_BLOCK_FLAGS } from './blake3.js';
 import { thresholdFor } from './config.js';
 import { kernelInstance, type KernelExports, type WasmMemory } from './wasm.js';
@@ -120,6 +121,7 @@ export interface GreenList {
  */
 export function createGreenList(options: GreenListOptions): GreenList {
   const { key, gamma, contextWidth, vocabSize } = options;
+  checkSecretKey('createGreenList', 'key', key);
   if (!Number.isInteger(contextWidth) || contextWidth < 0 || contextWidth > MAX_CONTEXT_WIDTH) {
     throw new RangeError(`createGreenList: "contextWidth" must be an integer in 0..${MAX_CONTEXT_WIDTH}, got ${contextWidth}`);
   }
