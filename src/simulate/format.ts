@@ -9,6 +9,7 @@ import type { DetectionResult } from '../detect/index.js';
 import { int, pct, verdictWords } from '../report/format.js';
 import type { SimulationResult, SuspectReport } from './pipeline.js';
 import { formatLog10 } from './pipeline.js';
+import { ATTACK_KNOBS, type AttackName } from './attack.js';
 
 /** Published figures the default setting can be compared with (detection brief, section 5). */
 export const PUBLISHED = Object.freeze({
@@ -66,6 +67,7 @@ export function formatSimulation(r: SimulationResult): string {
   );
   L.push(`3. Suspect   the student answers ${int(r.suspect.documents)} held-out prompts (${int(r.suspect.generatedTokens)} tokens); the detector scores ${int(s.scored)} distinct (window, token) pairs`);
   L.push(`             (prompt windows dropped: ${int(s.skipped.promptWindow)}, repeats dropped: ${int(s.skipped.duplicate)}${c.filter ? `, outside the filter: ${int(s.skipped.filtered)}` : ''})`);
+  if (r.attack) L.push(...attackLines(r));
   L.push('');
   if (s.verdict === 'detected') {
     L.push(`VERDICT: DETECTED. The suspect was trained on the teacher's watermarked outputs.`);
@@ -104,6 +106,23 @@ export function formatSimulation(r: SimulationResult): string {
   return `${L.join('\n')}\n`;
 }
 
+/** The attack's two sides: what the distiller kept and what trace is left. */
+function attackLines(r: SimulationResult): string[] {
+  const a = r.attack!;
+  const g = a.gain;
+  const knob = ATTACK_KNOBS[a.name as AttackName];
+  const f = r.suspect.filtered;
+  const L = [
+    `4. Attack    ${a.name}${a.strength !== undefined && knob ? `, ${knob.meaning} = ${a.strength}` : ''}` +
+      (a.labelled !== null ? ` (labelled ${int(a.labelled)} pairs green, ${a.labelPrecision === null ? '-' : pct(a.labelPrecision)} of them truly green)` : ''),
+    `             the distiller keeps ${g.kept === null ? '- (no gain to keep)' : pct(g.kept)} of its distillation gain (log-likelihood per token of ${int(g.tokens)} held-out clean`,
+    `             teacher answer tokens: without the harvest ${g.withoutHarvest.toFixed(4)}, distilled ${g.distilled.toFixed(4)}, attacked ${g.attacked.toFixed(4)} nats)`,
+    `             the trace left: ${pText(r.suspect.detection)} over ${int(r.suspect.detection.scored)} scored (green ${pct(r.suspect.detection.greenFraction ?? 0, 2)})` +
+      (f ? `; owner's-log filter: ${pText(f)} over ${int(f.scored)} (green ${pct(f.greenFraction ?? 0, 2)})` : ''),
+  ];
+  return L;
+}
+
 function controlLine(k: SuspectReport, alpha: number): string {
   const d = k.detection;
   const ok = d.log10PValue === null || d.log10PValue > Math.log10(alpha);
@@ -128,6 +147,7 @@ export function simulationJson(r: SimulationResult): Record<string, unknown> {
       budgetReached: k.budgetReached,
       seconds: k.ms / 1000,
       detection: { ...rest, perDocumentCount: perDocument.length },
+      ...(k.filtered ? { filtered: { ...k.filtered, perDocument: undefined, perDocumentCount: k.filtered.perDocument.length } } : {}),
     };
   };
   return {
@@ -140,6 +160,7 @@ export function simulationJson(r: SimulationResult): Record<string, unknown> {
     training: r.training,
     suspect: suspect(r.suspect),
     controls: r.controls.map(suspect),
+    attack: r.attack ?? null,
     nullHeld: r.nullHeld,
     published: matchesPublished(r) ? PUBLISHED : null,
     warnings: r.warnings,

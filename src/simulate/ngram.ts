@@ -286,6 +286,8 @@ export class NGramModel {
   private baseLogits: Float32Array | undefined;
   private acc: Float64Array | undefined;
   private touched: Int32Array | undefined;
+  private followerProbs: Float64Array | undefined;
+  private sortedBase: { ids: Int32Array; probs: Float64Array } | undefined;
 
   /** @internal Use {@link NGramBuilder.build}. */
   constructor(
@@ -464,6 +466,63 @@ export class NGramModel {
       acc[x] = 0;
     }
     return out;
+  }
+
+  /**
+   * The explicit part of the next-token distribution after `context[0..end)`: the followers of the
+   * matched contexts with their probabilities, and the weight `baseWeight` of the base
+   * distribution, so that every other type `x` has probability `baseWeight · P0(x)` (see
+   * {@link NGramModel.baseByProbability}). The returned arrays are scratch views, valid until the
+   * next call.
+   *
+   * @param context - the preceding ids
+   * @param end - end of the context (default its length)
+   * @returns ids and probabilities of the followers, and the base weight
+   */
+  followers(context: ArrayLike<number>, end = context.length): { ids: Int32Array; probs: Float64Array; baseWeight: number } {
+    this.base();
+    const depth = this.walk(context, end);
+    const w = this.weights;
+    let prod = 1;
+    for (let d = depth; d >= 1; d--) {
+      const n = this.chain[d]!;
+      const T = this.start[n + 1]! - this.start[n]!;
+      const c = this.total[n]!;
+      w[d] = prod / (c + T);
+      prod *= T / (c + T);
+    }
+    const acc = this.acc!;
+    const touched = this.touched!;
+    const probs = (this.followerProbs ??= new Float64Array(this.vocabSize));
+    let m = 0;
+    for (let d = 1; d <= depth; d++) {
+      const n = this.chain[d]!;
+      const s = this.start[n]!;
+      const t = this.start[n + 1]!;
+      let prev = 0;
+      for (let e = s; e < t; e++) {
+        const x = this.tok[e]!;
+        const c = this.cum[e]! - prev;
+        prev = this.cum[e]!;
+        if (acc[x] === 0) touched[m++] = x;
+        acc[x] += w[d]! * c;
+      }
+    }
+    for (let k = 0; k < m; k++) {
+      const x = touched[k]!;
+      probs[k] = prod * this.baseProb[x]! + acc[x]!;
+      acc[x] = 0;
+    }
+    return { ids: touched.subarray(0, m), probs: probs.subarray(0, m), baseWeight: prod };
+  }
+
+  /** The base types sorted by decreasing base probability `P0` (ties: lower id first), and their `P0`. */
+  baseByProbability(): { ids: Int32Array; probs: Float64Array } {
+    if (!this.sortedBase) {
+      const ids = Array.from(this.baseIds).sort((a, b) => this.baseProb[b]! - this.baseProb[a]! || a - b);
+      this.sortedBase = { ids: Int32Array.from(ids), probs: Float64Array.from(ids, (x) => this.baseProb[x]!) };
+    }
+    return this.sortedBase;
   }
 
   private base(): Float32Array {

@@ -14,9 +14,13 @@ import { createWatermark, type Watermark } from '../sampler/index.js';
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import type { NGramModel } from './ngram.js';
 import { createRandom, type Random } from '../random/index.js';
-import { Student, trainNGram, type TrainingSequence } from './student.js';
+import { Student, trainNGram, type Decoding, type TrainingSequence } from './student.js';
 import { entropyProfile, TeacherServer, type Completion, type EntropyProfile, type ServeOptions, type ServeReport } from './teacher.js';
-import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind } from './world.js';
+import { buildWorld, cycle, DEFAULT_TEACHER_BASE, type TeacherKind, type World, type WorldSplit } from './world.js';
+import { applyAttack, resolveAttack, type Attack, type AttackContext, type AttackedRecipe } from './attack.js';
+import { gainReport, logLikelihood, type EvalText, type GainReport } from './gain.js';
+import type { EstimatorOptions, HarvestedAnswer } from './steal.js';
+import { RadiomarkRangeError } from '../errors.js';
 
 /** Options of {@link runSimulation}. Every field has a default ({@link SIMULATE_DEFAULTS}). */
 export interface SimulateOptions {
@@ -85,6 +89,21 @@ export interface SimulateOptions {
   readonly corpusGlosses?: number;
   /** Significance level of the verdicts. */
   readonly alpha?: number;
+  /**
+   * The n-gram world's corpus split: `random` (default without an attack) or `domain` (the teacher
+   * knows a private domain the distiller lacks; the default, and required, with an attack).
+   */
+  readonly world?: WorldSplit;
+  /** A distiller who fights back: the attack (see `attack.ts`); `none` measures the gain only. */
+  readonly attack?: string;
+  /** The attack's knob (default: the attack's own default). */
+  readonly attackStrength?: number;
+  /** Thresholds of the attacker's green-pair estimate (neutralize, scrub). */
+  readonly estimator?: Partial<EstimatorOptions>;
+  /** Tokens of held-out clean teacher answers the distillation gain is measured on. */
+  readonly evalTokens?: number;
+  /** Keep every suspect's documents (prompt and completion) for re-scoring by other detectors. */
+  readonly keepDocuments?: boolean;
 }
 
 /**
@@ -120,9 +139,17 @@ export const SIMULATE_DEFAULTS = Object.freeze({
   maxSuspectTokens: 20_000_000,
   corpusGlosses: 0,
   alpha: 1e-6,
+  world: 'random' as WorldSplit,
+  evalTokens: 10_000,
+  keepDocuments: false,
 });
 
-type Resolved = Required<Omit<SimulateOptions, 'topK' | 'topP'>> & { topK: number | undefined; topP: number | undefined };
+type Resolved = Required<Omit<SimulateOptions, 'topK' | 'topP' | 'attack' | 'attackStrength' | 'estimator'>> & {
+  topK: number | undefined;
+  topP: number | undefined;
+  /** The validated attack, when the run has one. */
+  attack: Attack | undefined;
+};
 
 /** Detection of one suspect corpus. */
 export interface SuspectReport {
@@ -140,6 +167,8 @@ export interface SuspectReport {
   readonly filtered?: DetectionResult;
   /** Green bit of every scored position in order, per detector (option `keepTraces`). */
   readonly traces?: readonly Uint8Array[];
+  /** Every document, in order (option `keepDocuments`). */
+  readonly kept?: readonly HarvestedAnswer[];
   /** The first completions (watermark tokenizer ids), for the report's coloured sample. */
   readonly samples: readonly { readonly prompt: Uint32Array; readonly completion: Uint32Array }[];
   readonly ms: number;
@@ -170,11 +199,28 @@ export interface SimulationResult {
   };
   readonly suspect: SuspectReport;
   readonly controls: readonly SuspectReport[];
+  /** The attack and both of its sides (when the run has one). */
+  readonly attack?: AttackReport;
   /** True when every control came out non-significant at alpha (and its decoys looked uniform). */
   readonly nullHeld: boolean;
   /** Plain-language problems, e.g. a failed null. */
   readonly warnings: string[];
   readonly ms: number;
+}
+
+/** What an attack did, and what it left the distiller. */
+export interface AttackReport {
+  readonly name: string;
+  readonly strength: number | undefined;
+  readonly estimator: EstimatorOptions;
+  /** The green-pair estimate on the watermarked harvest: labelled pairs and the share truly green. */
+  readonly labelled: number | null;
+  readonly labelPrecision: number | null;
+  /** Harvested tokens rewritten (scrub, paraphrase), further clean tokens (dilute). */
+  readonly rewritten: number;
+  readonly furtherTokens: number;
+  /** Log-likelihoods on held-out clean teacher answers and the share of the gain kept. */
+  readonly gain: GainReport;
 }
 
 /** Serving statistics. */
@@ -227,9 +273,25 @@ export function resolveSimulateOptions(options: SimulateOptions = {}): Resolved 
   if (o.topP !== undefined) num('topP', o.topP, 1e-9, 1);
   const studentOrder = options.studentOrder ?? Math.max(3, o.contextWidth + 1);
   num('studentOrder', studentOrder, 1, 8, true);
+  num('evalTokens', o.evalTokens, 100, 1e7, true);
+  const attack = options.attack === undefined ? undefined : resolveAttack(options.attack, options.attackStrength, options.estimator ?? {}, api);
+  if (attack === undefined && options.attackStrength !== undefined) {
+    throw new RadiomarkRangeError(`${api}: "attackStrength" needs an "attack", got ${options.attackStrength}`, { api, field: 'attackStrength' });
+  }
+  const world = options.world ?? (attack ? 'domain' : 'random');
+  if (world !== 'random' && world !== 'domain') throw new RangeError(`${api}: "world" must be "random" or "domain", got ${String(world)}`);
+  if (attack) {
+    const needs = (what: string, got: string): never => {
+      throw new RadiomarkRangeError(`${api}: "attack" ${attack.name} needs ${what}, got ${got}`, { api, field: 'attack' });
+    };
+    if (o.teacher !== 'ngram') needs('the n-gram teacher (its domain-split world is where the gain is measured)', `teacher ${o.teacher}`);
+    if (world !== 'domain') needs('the domain-split world', `world ${world}`);
+    if (o.studentTokenizer !== 'o200k') needs("the teacher's tokenizer for the student", `studentTokenizer ${o.studentTokenizer}`);
+    if (o.clean !== 'corpus') needs('human clean text', `clean ${o.clean}`);
+  }
   // The synthetic world has no human corpus: its clean data are clean teacher outputs.
   const clean = o.teacher === 'synthetic' ? 'teacher' : o.clean;
-  return { ...o, clean, studentOrder } as Resolved;
+  return { ...o, clean, studentOrder, world, attack } as Resolved;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -290,6 +352,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     teacherBase: cfg.teacherBase,
     corpusSeed: cfg.corpusSeed,
     ...(cfg.corpusGlosses > 0 ? { glosses: cfg.corpusGlosses } : {}),
+    split: cfg.world,
   });
   progress(`world: ${world.teacher.description} (${(world.ms / 1000).toFixed(1)} s)`);
   const tok = world.tokenizer;
@@ -297,6 +360,8 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const key = simulationKey(cfg.seed, { gamma: cfg.gamma, contextWidth: cfg.contextWidth, vocabSize: V });
   const wm = createWatermark({ key, delta: cfg.delta });
   const plain = createWatermark({ key, delta: 0 });
+  // multi-teacher: the other provider serves the same kind of model under a key of its own.
+  const otherWm = createWatermark({ key: simulationKey(`${cfg.seed}/other-provider`, { gamma: cfg.gamma, contextWidth: cfg.contextWidth, vocabSize: V }), delta: cfg.delta });
   const root = createRandom(`run/${cfg.seed}`);
   const serveOptions: ServeOptions = {
     temperature: cfg.temperature,
@@ -313,24 +378,32 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const wmTokens = Math.round(cfg.rho * cfg.trainTokens * (1 - eotCost));
   const promptOffset = root.fork('prompt-offset').int(Math.max(1, world.distillPrompts.length));
   const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
-  const server = (role: 'wm' | 'same' | 'bulk' | 'logs' | 'prompts'): TeacherServer => {
-    const marked = role === 'wm' || role === 'logs' || role === 'prompts';
+  const server = (role: 'wm' | 'same' | 'bulk' | 'logs' | 'prompts' | 'other' | 'eval'): TeacherServer => {
+    const marked = role === 'wm' || role === 'logs' || role === 'prompts' || role === 'other';
     // The copying control's prompts are long watermarked texts (end-of-text ignored), to copy from.
     const opts = role === 'prompts' ? { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 48), ignoreEndOfText: true } : serveOptions;
     const id = JSON.stringify([world.key, cfg.seed, role, cfg.gamma, marked ? cfg.delta : 0, cfg.contextWidth, opts]);
     let sv = servers.get(id);
     if (!sv) {
-      const prompts = role === 'prompts' ? cycle(world.heldOutPrompts, heldOffset) : cycle(world.distillPrompts, role === 'logs' ? promptOffset + 7919 : promptOffset);
-      sv = new TeacherServer(world.teacher, marked ? wm : plain, prompts, root.fork(`teacher/${role}`), opts);
+      const prompts =
+        role === 'prompts' || role === 'eval'
+          ? cycle(world.heldOutPrompts, heldOffset + (role === 'eval' ? 4099 : 0))
+          : cycle(world.distillPrompts, role === 'logs' ? promptOffset + 7919 : role === 'other' ? promptOffset + 1543 : promptOffset);
+      sv = new TeacherServer(world.teacher, role === 'other' ? otherWm : marked ? wm : plain, prompts, root.fork(`teacher/${role}`), opts);
       servers.set(id, sv);
     }
     return sv;
   };
-  const wmServe = server('wm').take({ tokens: wmTokens });
-  progress(`teacher: ${wmServe.tokens.toLocaleString('en-US')} watermarked tokens (${rate(wmServe)} tokens/s)`);
-  const sameServe = cfg.controls ? server('same').take({ completions: wmServe.completions.length }) : undefined;
+  const fullServe = server('wm').take({ tokens: wmTokens });
+  progress(`teacher: ${fullServe.tokens.toLocaleString('en-US')} watermarked tokens (${rate(fullServe)} tokens/s)`);
+  // multi-teacher: our share of the harvest, the rest from the other provider (same total).
+  const otherShare = cfg.attack?.name === 'multi-teacher' ? cfg.attack.strength! : 0;
+  const wmServe = otherShare > 0 ? server('wm').take({ tokens: Math.round((1 - otherShare) * wmTokens) }) : fullServe;
+  const otherServe = otherShare > 0 ? server('other').take({ tokens: fullServe.tokens - wmServe.tokens }) : undefined;
+  if (otherServe) progress(`other provider: ${otherServe.tokens.toLocaleString('en-US')} tokens under its own key; ours: ${wmServe.tokens.toLocaleString('en-US')}`);
+  const sameServe = cfg.controls ? server('same').take({ completions: fullServe.completions.length }) : undefined;
   if (sameServe) progress(`teacher: ${sameServe.tokens.toLocaleString('en-US')} clean tokens answering the same prompts (rho = 0 control)`);
-  const wmTrainTokens = wmServe.tokens + (world.teacher.endOfText === undefined ? 0 : wmServe.completions.length);
+  const wmTrainTokens = fullServe.tokens + (world.teacher.endOfText === undefined ? 0 : fullServe.completions.length);
   // The clean part makes the watermarked share exactly rho of what the student trains on.
   const cleanNeed = cfg.rho > 0 ? Math.round((wmTrainTokens * (1 - cfg.rho)) / cfg.rho) : cfg.trainTokens;
   let bulk: Completion[] | Uint32Array[];
@@ -366,10 +439,34 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     bulkSeqs.push(s);
     bulkTokens += s.tokens.length - s.from;
   }
-  const wmSeqs = wmServe.completions.map((c) => channel.completion(c, eotS));
+  const harvest: Completion[] = [...wmServe.completions, ...(otherServe?.completions ?? [])];
+  const wmSeqs = harvest.map((c) => channel.completion(c, eotS));
   const wmTrain = wmSeqs.reduce((a, s) => a + s.tokens.length - s.from, 0);
-  const studentModel = trainNGram([...bulkSeqs, ...wmSeqs], cfg.studentOrder, studentTok.vocabSize);
-  const student = new Student(studentModel, cfg.copy, eotS);
+  let attacked: AttackedStudents | undefined;
+  if (cfg.attack) {
+    const evalServe = server('eval').take({ tokens: cfg.evalTokens });
+    progress(`teacher: ${evalServe.tokens.toLocaleString('en-US')} clean tokens answering held-out prompts (the distillation gain is measured on them)`);
+    attacked = attackStudents({
+      cfg,
+      attack: cfg.attack,
+      world,
+      bulkSeqs,
+      harvest,
+      unattacked: fullServe.completions,
+      cleanHarvest: sameServe?.completions,
+      evalAnswers: evalServe.completions,
+      toSequence: (a) => channel.completion(a as Completion, eotS),
+      isGreen: (w, x) => wm.isGreen(w, x),
+      random: root.fork('attack'),
+    });
+    const g = attacked.report.gain;
+    progress(
+      `attack ${attacked.report.name}${attacked.report.strength !== undefined ? ` ${attacked.report.strength}` : ''}: LL without harvest ${g.withoutHarvest.toFixed(4)}, ` +
+        `distilled ${g.distilled.toFixed(4)}, attacked ${g.attacked.toFixed(4)} nats/token; gain kept ${g.kept === null ? '-' : `${(100 * g.kept).toFixed(1)}%`}`,
+    );
+  }
+  const studentModel = attacked ? attacked.model : trainNGram([...bulkSeqs, ...wmSeqs], cfg.studentOrder, studentTok.vocabSize);
+  const student = new Student(studentModel, cfg.copy, eotS, attacked?.decoding);
   const rhoActual = wmTrain / (wmTrain + bulkTokens);
   progress(`student: ${cfg.studentOrder}-gram on ${(wmTrain + bulkTokens).toLocaleString('en-US')} ${studentTok.name} tokens, rho = ${(100 * rhoActual).toFixed(2)}%`);
 
@@ -414,8 +511,9 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
 
   const controls: SuspectReport[] = [];
   if (cfg.controls && sameServe) {
-    const cleanModel: NGramModel = trainNGram([...bulkSeqs, ...sameServe.completions.map((c) => channel.completion(c, eotS))], cfg.studentOrder, studentTok.vocabSize);
-    const cleanStudent = new Student(cleanModel, cfg.copy, eotS);
+    const cleanModel: NGramModel =
+      attacked?.control?.model ?? trainNGram([...bulkSeqs, ...sameServe.completions.map((c) => channel.completion(c, eotS))], cfg.studentOrder, studentTok.vocabSize);
+    const cleanStudent = new Student(cleanModel, cfg.copy, eotS, attacked?.control?.decoding);
     const c1 = interrogate(
       'control: rho = 0',
       'the same student trained on clean answers to the same prompts, answering the same held-out prompts',
@@ -485,9 +583,94 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     },
     suspect,
     controls,
+    ...(attacked ? { attack: attacked.report } : {}),
     nullHeld,
     warnings,
     ms: performance.now() - t0,
+  };
+}
+
+/** The attacked student, its control, and the attack's report. */
+interface AttackedStudents {
+  readonly model: NGramModel;
+  readonly decoding: Decoding;
+  /** The clean control put through the same attack (its harvest: clean answers to the same prompts). */
+  readonly control: { readonly model: NGramModel; readonly decoding: Decoding } | undefined;
+  readonly report: AttackReport;
+}
+
+/**
+ * Trains the attacked student (and its control) and measures what the attack left the distiller:
+ * the log-likelihood on held-out clean teacher answers of the student without the harvest (also
+ * the attacker's reference model), of the unattacked distilled student and of the attacked one.
+ */
+function attackStudents(a: {
+  cfg: Resolved;
+  attack: Attack;
+  world: World;
+  bulkSeqs: TrainingSequence[];
+  harvest: readonly HarvestedAnswer[];
+  unattacked: readonly HarvestedAnswer[];
+  cleanHarvest: readonly HarvestedAnswer[] | undefined;
+  evalAnswers: readonly Completion[];
+  toSequence: (a: HarvestedAnswer) => TrainingSequence;
+  isGreen: (window: Uint32Array, token: number) => boolean;
+  random: Random;
+}): AttackedStudents {
+  const { cfg, attack, world } = a;
+  const V = world.tokenizer.vocabSize;
+  const train = (seqs: TrainingSequence[]): NGramModel => trainNGram(seqs, cfg.studentOrder, V);
+  const reference = train(a.bulkSeqs);
+  const harvestTokens = a.unattacked.reduce((n, c) => n + c.completion.length + 1, 0);
+  const ctx: AttackContext = {
+    attack,
+    contextWidth: cfg.contextWidth,
+    reference,
+    endOfText: world.teacher.endOfText,
+    toSequence: a.toSequence,
+    extraClean: world.extraCleanDocs,
+    distillationTokens: a.bulkSeqs.reduce((n, s) => n + s.tokens.length - s.from, 0) + harvestTokens,
+  };
+  const recipe: AttackedRecipe = applyAttack(ctx, a.harvest, a.random.fork('suspect'));
+  const model = train([...a.bulkSeqs, ...recipe.harvest, ...recipe.further]);
+  const changesTraining = recipe.harvest.length !== a.unattacked.length || recipe.rewritten > 0 || recipe.further.length > 0 || attack.name === 'multi-teacher';
+  const distilled = changesTraining ? train([...a.bulkSeqs, ...a.unattacked.map(a.toSequence)]) : model;
+  const eot = world.teacher.endOfText;
+  const evalTexts: EvalText[] = a.evalAnswers.map((c) => {
+    const t = new Uint32Array(c.prompt.length + c.completion.length + (eot === undefined ? 0 : 1));
+    t.set(c.prompt);
+    t.set(c.completion, c.prompt.length);
+    if (eot !== undefined) t[t.length - 1] = eot;
+    return { tokens: t, from: c.prompt.length };
+  });
+  const llWithout = logLikelihood(reference, evalTexts);
+  const llDistilled = logLikelihood(distilled, evalTexts);
+  const llAttacked = logLikelihood(model, evalTexts, recipe.neutralization);
+  // dilute: the harvest's contribution after further training is measured against the same
+  // further training without the harvest.
+  const llBaseline = recipe.further.length > 0 ? logLikelihood(train([...a.bulkSeqs, ...recipe.further]), evalTexts).ll : llWithout.ll;
+  let green = 0;
+  recipe.estimate?.labels.forEach((w, x) => void (a.isGreen(w, x) && green++));
+  const labelled = recipe.estimate ? recipe.estimate.labels.size : null;
+  let control: AttackedStudents['control'];
+  if (a.cleanHarvest) {
+    const rc = applyAttack(ctx, a.cleanHarvest, a.random.fork('control'));
+    control = { model: train([...a.bulkSeqs, ...rc.harvest, ...rc.further]), decoding: rc.decoding };
+  }
+  return {
+    model,
+    decoding: recipe.decoding,
+    control,
+    report: {
+      name: attack.name,
+      strength: attack.strength,
+      estimator: attack.estimator,
+      labelled,
+      labelPrecision: labelled ? green / labelled : null,
+      rewritten: recipe.rewritten,
+      furtherTokens: recipe.further.reduce((n, s) => n + s.tokens.length, 0),
+      gain: gainReport(llWithout.ll, llDistilled.ll, llAttacked.ll, llAttacked.tokens, llBaseline),
+    },
   };
 }
 
@@ -621,6 +804,7 @@ function interrogate(
   // stops scoring at exactly its budget, so overshooting only wastes generation.
   let nextCheck = 64;
   const samples: { prompt: Uint32Array; completion: Uint32Array }[] = [];
+  const kept: HarvestedAnswer[] = [];
   while (generated < cap) {
     const next = prompts.next();
     if (next.done) break;
@@ -629,6 +813,7 @@ function interrogate(
     generated += completion.length;
     const scoredIds = channel.toTeacher(completion);
     if (samples.length < 16) samples.push({ prompt, completion: scoredIds });
+    if (cfg.keepDocuments) kept.push({ prompt, completion: scoredIds });
     for (let k = 0; k < dets.length; k++) if (!reached[k]) dets[k]!.add(scoredIds, { promptTokens: prompt });
     documents++;
     if (documents >= nextCheck) {
@@ -647,6 +832,7 @@ function interrogate(
     budgetReached: results[0]!.budget?.reached === true,
     ...(results[1] ? { filtered: results[1] } : {}),
     ...(cfg.keepTraces ? { traces: dets.map((d) => d.state().trace ?? new Uint8Array(0)) } : {}),
+    ...(cfg.keepDocuments ? { kept } : {}),
     samples,
     ms: performance.now() - t0,
   };

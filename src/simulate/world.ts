@@ -6,7 +6,7 @@
  */
 
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
-import { loadWordNetGlosses } from './corpus.js';
+import { loadWordNetEntries, loadWordNetGlosses, PRIVATE_LEX_FILES } from './corpus.js';
 import { NGramBuilder } from './ngram.js';
 import { createRandom, shuffleInPlace } from '../random/index.js';
 import { createSyntheticTeacher, type SyntheticTeacher } from './synthetic.js';
@@ -34,7 +34,17 @@ export interface WorldOptions {
   readonly promptLength?: number;
   /** Use only the first this many glosses after the shuffle (fast tests; default all). */
   readonly glosses?: number;
+  /**
+   * How the n-gram world splits its corpus: `random` (default; the teacher's training text is the
+   * distiller's clean text too, so the teacher knows nothing the distiller lacks) or `domain` (the
+   * teacher also knows a private domain, WordNet's living things and food, that the distiller's
+   * clean text lacks; prompts come from that domain; see {@link buildWorld}).
+   */
+  readonly split?: WorldSplit;
 }
+
+/** See {@link WorldOptions.split}. */
+export type WorldSplit = 'random' | 'domain';
 
 /** A world. Prompt pools are o200k ids. */
 export interface World {
@@ -53,6 +63,13 @@ export interface World {
   readonly heldOutPrompts: readonly Uint32Array[];
   /** The glosses of the held-out prompts, as text (for the cross-tokenizer student). */
   readonly heldOutText: readonly string[];
+  /**
+   * Domain split only: further clean human text of the distiller's (general glosses the teacher
+   * did not train on), for the `dilute` attack; empty otherwise.
+   */
+  readonly extraCleanDocs: readonly Uint32Array[];
+  /** The split (`random` for the synthetic world). */
+  readonly split: WorldSplit;
   /** Facts about the world, for the output. */
   readonly facts: Record<string, number | string>;
   /** Milliseconds spent building it. */
@@ -80,10 +97,16 @@ export function buildWorld(options: WorldOptions): Promise<World> {
   const corpusSeed = options.corpusSeed ?? 'wordnet';
   const promptLength = options.promptLength ?? (options.teacher === 'ngram' ? 4 : 8);
   const limit = options.glosses ?? 0;
-  const key = `${options.teacher}/${order}/${base}/${corpusSeed}/${promptLength}/${limit}`;
+  const split = options.teacher === 'ngram' ? (options.split ?? 'random') : 'random';
+  const key = `${options.teacher}/${order}/${base}/${corpusSeed}/${promptLength}/${limit}${split === 'domain' ? '/domain' : ''}`;
   let w = cache.get(key);
   if (!w) {
-    w = options.teacher === 'ngram' ? ngramWorld(key, order, base, corpusSeed, promptLength, limit) : syntheticWorld(key, corpusSeed, promptLength);
+    w =
+      options.teacher !== 'ngram'
+        ? syntheticWorld(key, corpusSeed, promptLength)
+        : split === 'domain'
+          ? domainWorld(key, order, base, corpusSeed, promptLength, limit)
+          : ngramWorld(key, order, base, corpusSeed, promptLength, limit);
     cache.set(key, w);
   }
   return w;
@@ -140,6 +163,8 @@ async function ngramWorld(key: string, order: number, base: number, corpusSeed: 
     distillPrompts,
     heldOutPrompts,
     heldOutText,
+    extraCleanDocs: [],
+    split: 'random',
     facts: {
       glosses: glosses.length,
       teacherTrainingTokens: cleanTokens,
@@ -178,7 +203,108 @@ async function syntheticWorld(key: string, corpusSeed: string, promptLength: num
     distillPrompts,
     heldOutPrompts,
     heldOutText: heldOutPrompts.map((p) => tokenizer.decode(p)),
+    extraCleanDocs: [],
+    split: 'random',
     facts: { distillPrompts: distillPrompts.length, heldOutPrompts: heldOutPrompts.length, promptLength },
+    ms: performance.now() - t0,
+  };
+}
+
+/** Shares of the private domain's glosses: teacher training, distillation prompts, held-out prompts. */
+const PRIVATE_SHARES = [0.6, 0.25, 0.15] as const;
+
+/**
+ * The domain-split world: the teacher knows something the distiller's other data lacks.
+ *
+ * Glosses are shuffled by `corpusSeed` and split by topic. General glosses (every topic except
+ * {@link PRIVATE_LEX_FILES}): the first 80% train the teacher and are the distiller's clean text;
+ * the other 20% are further clean text of the distiller's ({@link World.extraCleanDocs}, for
+ * `dilute`). Private glosses (living things and food): 60% train the teacher only, 25% give the
+ * distillation prompts, 15% the held-out prompts. So a student trained on clean text alone has
+ * never seen the private domain, and the teacher's answers to private prompts carry knowledge it
+ * can only get by distilling.
+ */
+async function domainWorld(key: string, order: number, base: number, corpusSeed: string, promptLength: number, limit: number): Promise<World> {
+  const t0 = performance.now();
+  const tokenizer = await loadTokenizer('o200k');
+  const eot = tokenizer.endOfTextId!;
+  const entries = loadWordNetEntries();
+  shuffleInPlace(entries, createRandom(`corpus/${corpusSeed}`));
+  if (limit > 0) entries.length = Math.min(entries.length, limit);
+  const general = entries.filter((e) => !PRIVATE_LEX_FILES.has(e.lexFile)).map((e) => e.gloss);
+  const priv = entries.filter((e) => PRIVATE_LEX_FILES.has(e.lexFile)).map((e) => e.gloss);
+  const nGeneral = Math.floor(general.length * 0.8);
+  const nPrivTrain = Math.floor(priv.length * PRIVATE_SHARES[0]);
+  const nPrivDistill = Math.floor(priv.length * PRIVATE_SHARES[1]);
+  const builder = new NGramBuilder({ order, vocabSize: tokenizer.vocabSize });
+  const doc = (gloss: string): Uint32Array => {
+    const ids = tokenizer.encode(gloss);
+    const d = new Uint32Array(ids.length + 1);
+    d.set(ids);
+    d[ids.length] = eot;
+    return d;
+  };
+  const cleanDocs: Uint32Array[] = [];
+  let cleanTokens = 0;
+  for (let i = 0; i < nGeneral; i++) {
+    const d = doc(general[i]!);
+    builder.add(d);
+    cleanDocs.push(d);
+    cleanTokens += d.length;
+  }
+  let privateTokens = 0;
+  for (let i = 0; i < nPrivTrain; i++) {
+    const d = doc(priv[i]!);
+    builder.add(d);
+    privateTokens += d.length;
+  }
+  const extraCleanDocs = general.slice(nGeneral).map(doc);
+  const model = builder.build(base > 0 ? { baseTypes: base } : {});
+  const distillPrompts: Uint32Array[] = [];
+  const heldOutPrompts: Uint32Array[] = [];
+  const heldOutText: string[] = [];
+  for (let i = nPrivTrain; i < priv.length; i++) {
+    const ids = tokenizer.encode(priv[i]!);
+    if (ids.length < promptLength + 4) continue;
+    const p = ids.slice(0, promptLength);
+    if (i < nPrivTrain + nPrivDistill) distillPrompts.push(p);
+    else {
+      heldOutPrompts.push(p);
+      heldOutText.push(priv[i]!);
+    }
+  }
+  const teacher = new NGramTeacher(
+    model,
+    eot,
+    `${order}-gram Witten-Bell model of ${(nGeneral + nPrivTrain).toLocaleString('en-US')} WordNet 3.1 glosses, ${nPrivTrain.toLocaleString('en-US')} of them ` +
+      `from a private domain (living things and food) the distiller's clean text lacks (${(cleanTokens + privateTokens).toLocaleString('en-US')} o200k tokens` +
+      `${base > 0 ? `; base distribution on the ${base.toLocaleString('en-US')} most frequent of ${model.types.toLocaleString('en-US')} types` : ''})`,
+  );
+  return {
+    key,
+    tokenizer,
+    teacher,
+    synthetic: undefined,
+    cleanDocs,
+    cleanTokens,
+    distillPrompts,
+    heldOutPrompts,
+    heldOutText,
+    extraCleanDocs,
+    split: 'domain',
+    facts: {
+      glosses: entries.length,
+      privateGlosses: priv.length,
+      teacherTrainingTokens: cleanTokens + privateTokens,
+      teacherPrivateTokens: privateTokens,
+      distillerCleanTokens: cleanTokens,
+      distillerExtraCleanTokens: extraCleanDocs.reduce((a, d) => a + d.length, 0),
+      teacherTypes: model.types,
+      teacherBaseTypes: base > 0 ? Math.min(base, model.types) : model.types,
+      distillPrompts: distillPrompts.length,
+      heldOutPrompts: heldOutPrompts.length,
+      promptLength,
+    },
     ms: performance.now() - t0,
   };
 }
