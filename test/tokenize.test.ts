@@ -146,7 +146,8 @@ describe.each([...Object.keys(ENCODINGS), FIXTURE])('tokenizer %s', (name) => {
     expect(t.encode('hi')).toBeInstanceOf(Uint32Array);
     for (const bad of [-1, 1.5, Number.NaN, t.vocabSize]) {
       expect(() => t.decode([0, bad])).toThrow(RangeError);
-      expect(() => t.decode([0, bad])).toThrow(`ids[1] = ${String(bad)}`);
+      expect(() => t.decode([0, bad])).toThrow(`ids[1]`);
+      expect(() => t.decode([0, bad])).toThrow(String(bad));
     }
     expect(() => t.encode(42 as unknown as string)).toThrow(TypeError);
   });

@@ -1,6 +1,7 @@
 /**
- * Tokenizers for re-tokenizing suspect text exactly as the generating model did: the bundled
- * OpenAI encodings (via gpt-tokenizer) and Hugging Face `tokenizer.json` files (via
+ * Tokenizers for re-tokenizing suspect text exactly as the generating model did: the OpenAI
+ * encodings (radiomark's own tiktoken-exact BPE over gpt-tokenizer's rank data) and Hugging Face
+ * `tokenizer.json` files (via
  * @huggingface/tokenizers), plus the text normalization applied before encoding.
  *
  * @module radiomark/tokenize
