@@ -17,6 +17,7 @@ import {
   sidakLog10,
   zScore,
 } from '../src/stats/index.js';
+import { radiomarkErrorData } from '../src/errors.js';
 
 /**
  * Reference values come from scripts/binomial-vectors.py (mpmath at 60 digits for the binomial, the
@@ -434,19 +435,19 @@ describe('argument validation names the API and the bad value', () => {
     ['binomialInterval level type', () => binomialInterval(1, 10, '0.9' as unknown as number), TypeError, /^binomialInterval: "level"/],
     ['ksUniform type', () => ksUniform(5 as unknown as number[]), TypeError, /^ksUniform: "values"/],
     ['ksUniform string', () => ksUniform('0.5' as unknown as number[]), TypeError, /^ksUniform: "values"/],
-    ['ksUniform empty', () => ksUniform([]), RangeError, /^ksUniform: "values" .*got 0/],
-    ['ksUniform NaN', () => ksUniform([0.1, NaN]), RangeError, /^ksUniform: "values\[1\]" .*NaN/],
-    ['ksUniform > 1', () => ksUniform([0.1, 0.2, 1.5]), RangeError, /^ksUniform: "values\[2\]" .*1\.5/],
-    ['ksUniform < 0', () => ksUniform([-0.1]), RangeError, /^ksUniform: "values\[0\]" .*-0\.1/],
-    ['ksUniform element type', () => ksUniform([0.1, '0.2' as unknown as number]), TypeError, /^ksUniform: "values\[1\]" .*"0\.2"/],
+    ['ksUniform empty', () => ksUniform([]), RangeError, /^ksUniform: "values" must be at least one value, got an array\(0\)/],
+    ['ksUniform NaN', () => ksUniform([0.1, NaN]), RangeError, /^ksUniform: values\[1\] .*NaN/],
+    ['ksUniform > 1', () => ksUniform([0.1, 0.2, 1.5]), RangeError, /^ksUniform: values\[2\] .*1\.5/],
+    ['ksUniform < 0', () => ksUniform([-0.1]), RangeError, /^ksUniform: values\[0\] .*-0\.1/],
+    ['ksUniform element type', () => ksUniform([0.1, '0.2' as unknown as number]), TypeError, /^ksUniform: values\[1\] .*"0\.2"/],
     ['ksPValue statistic', () => ksPValue(1.2, 10), RangeError, /^ksPValue: "statistic" .*1\.2/],
     ['ksPValue statistic type', () => ksPValue(null as unknown as number, 10), TypeError, /^ksPValue: "statistic"/],
     ['ksPValue n', () => ksPValue(0.2, 0), RangeError, /^ksPValue: "n" .*got 0/],
     ['holm type', () => holm(0.5 as unknown as number[]), TypeError, /^holm: "pValues"/],
-    ['holm > 1', () => holm([0.5, 1.5]), RangeError, /^holm: "pValues\[1\]" .*1\.5/],
-    ['holm NaN', () => holm([NaN]), RangeError, /^holm: "pValues\[0\]" .*NaN/],
-    ['holm element type', () => holm([0.1, null as unknown as number]), TypeError, /^holm: "pValues\[1\]" .*null/],
-    ['holmLog10 > 0', () => holmLog10([-1, 0.5]), RangeError, /^holmLog10: "log10PValues\[1\]" .*0\.5/],
+    ['holm > 1', () => holm([0.5, 1.5]), RangeError, /^holm: pValues\[1\] .*1\.5/],
+    ['holm NaN', () => holm([NaN]), RangeError, /^holm: pValues\[0\] .*NaN/],
+    ['holm element type', () => holm([0.1, null as unknown as number]), TypeError, /^holm: pValues\[1\] .*null/],
+    ['holmLog10 > 0', () => holmLog10([-1, 0.5]), RangeError, /^holmLog10: log10PValues\[1\] .*0\.5/],
     ['holmLog10 type', () => holmLog10(null as unknown as number[]), TypeError, /^holmLog10: "log10PValues"/],
     ['sidak p', () => sidak(2, 3), RangeError, /^sidak: "p" .*got 2/],
     ['sidak p type', () => sidak('a' as unknown as number, 3), TypeError, /^sidak: "p"/],
@@ -465,9 +466,16 @@ describe('argument validation names the API and the bad value', () => {
         caught = e;
       }
       expect(caught).toBeInstanceOf(cls);
-      // RangeError is not a TypeError and vice versa: the class is checked exactly.
-      expect((caught as Error).constructor).toBe(cls);
-      expect((caught as Error).message).toMatch(msg);
+      // RangeError is not a TypeError and vice versa.
+      expect(caught).not.toBeInstanceOf(cls === TypeError ? RangeError : TypeError);
+      const err = caught as Error;
+      expect(err.message).toMatch(msg);
+      // The API and the field travel as data (src/errors.ts), matching what the message names.
+      const data = radiomarkErrorData(err);
+      expect(data?.code).toBe(cls === TypeError ? 'INVALID_TYPE' : 'OUT_OF_RANGE');
+      expect(err.message.startsWith(`${data?.api}: `)).toBe(true);
+      expect(data?.field).toBeTruthy();
+      expect(err.message).toContain(String(data?.field));
     });
   }
 });

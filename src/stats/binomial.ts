@@ -21,7 +21,7 @@
  */
 import { deviation, log1mExp, logPmfUnchecked } from './special.js';
 import type { TailProbability } from './types.js';
-import { assertInteger, assertIntegerAtLeast, assertNumber, assertOpenUnit, show } from './validate.js';
+import { checkFinite, checkInteger, checkOpenUnit } from '../assert.js';
 
 /** Stop summing once the geometric bound on the remaining terms is below this fraction of the sum. */
 const SUM_TOLERANCE = 2 ** -60;
@@ -89,10 +89,11 @@ function fromLog(lnP: number): TailProbability {
   return { pValue: Math.exp(lnP), log10PValue };
 }
 
-function checkArgs(api: string, k: unknown, n: unknown, p: unknown): void {
-  assertInteger(api, 'k', k);
-  assertIntegerAtLeast(api, 'n', n, 0);
-  assertOpenUnit(api, 'p', p);
+/** Checks (k, n, p): k a safe integer, n a safe integer >= 0, p in (0, 1). @internal */
+export function checkBinomialArgs(api: string, k: unknown, n: unknown, p: unknown): void {
+  checkInteger(api, 'k', k);
+  checkInteger(api, 'n', n, 0);
+  checkOpenUnit(api, 'p', p);
 }
 
 /**
@@ -126,7 +127,7 @@ function checkArgs(api: string, k: unknown, n: unknown, p: unknown): void {
  * ```
  */
 export function binomialTail(k: number, n: number, p: number): TailProbability {
-  checkArgs('binomialTail', k, n, p);
+  checkBinomialArgs('binomialTail', k, n, p);
   return fromLog(logUpperTailUnchecked(k, n, p));
 }
 
@@ -148,7 +149,7 @@ export function binomialTail(k: number, n: number, p: number): TailProbability {
  * ```
  */
 export function binomialLowerTail(k: number, n: number, p: number): TailProbability {
-  checkArgs('binomialLowerTail', k, n, p);
+  checkBinomialArgs('binomialLowerTail', k, n, p);
   if (k < 0) return { pValue: 0, log10PValue: -Infinity };
   if (k >= n) return { pValue: 1, log10PValue: 0 };
   if (k === 0) return fromLog(n * Math.log1p(-p));
@@ -171,7 +172,7 @@ export function binomialLowerTail(k: number, n: number, p: number): TailProbabil
  * ```
  */
 export function binomialPmfLog(k: number, n: number, p: number): number {
-  checkArgs('binomialPmfLog', k, n, p);
+  checkBinomialArgs('binomialPmfLog', k, n, p);
   return logPmfUnchecked(k, n, p);
 }
 
@@ -194,9 +195,8 @@ export function binomialPmfLog(k: number, n: number, p: number): number {
  * ```
  */
 export function zScore(k: number, n: number, p: number): number {
-  assertNumber('zScore', 'k', k);
-  if (!Number.isFinite(k)) throw new RangeError(`zScore: "k" must be finite, got ${show(k)}`);
-  assertIntegerAtLeast('zScore', 'n', n, 1);
-  assertOpenUnit('zScore', 'p', p);
+  checkFinite('zScore', 'k', k);
+  checkInteger('zScore', 'n', n, 1);
+  checkOpenUnit('zScore', 'p', p);
   return deviation(k, n, p) / Math.sqrt(n * p * (1 - p));
 }

@@ -5,7 +5,7 @@
  */
 import { logTailsAt, logUpperTailUnchecked } from './binomial.js';
 import { logChooseUnchecked, logPmfUnchecked } from './special.js';
-import { assertIntegerAtLeast, assertInteger, assertNumber, show } from './validate.js';
+import { checkInteger, checkOpenUnit, rangeError } from '../assert.js';
 
 /** A two-sided confidence interval [lower, upper] for a proportion. */
 export interface BinomialInterval {
@@ -93,11 +93,10 @@ function upperNearOne(k: number, n: number, lnT: number, direct: number): number
  * ```
  */
 export function binomialInterval(k: number, n: number, level = 0.95): BinomialInterval {
-  assertIntegerAtLeast('binomialInterval', 'n', n, 0);
-  assertInteger('binomialInterval', 'k', k);
-  if (k < 0 || k > n) throw new RangeError(`binomialInterval: "k" must be in [0, n] = [0, ${n}], got ${show(k)}`);
-  assertNumber('binomialInterval', 'level', level);
-  if (!(level > 0 && level < 1)) throw new RangeError(`binomialInterval: "level" must be in (0, 1), got ${show(level)}`);
+  checkInteger('binomialInterval', 'n', n, 0);
+  checkInteger('binomialInterval', 'k', k);
+  if (k < 0 || k > n) throw rangeError('binomialInterval', 'k', `in [0, n] = [0, ${n}]`, k);
+  checkOpenUnit('binomialInterval', 'level', level);
   const lnT = Math.log((1 - level) / 2);
   const lower = k === 0 ? 0 : lowerEnd(k, n, lnT);
   const upper = k === n ? 1 : upperNearOne(k, n, lnT, upperEnd(k, n, lnT));

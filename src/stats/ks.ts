@@ -26,7 +26,7 @@
  * @module
  */
 import { logChooseUnchecked, twoProduct } from './special.js';
-import { assertArrayLike, assertIntegerAtLeast, assertNumber, show } from './validate.js';
+import { checkArrayLike, checkInteger, checkNumber, rangeError, typeError } from '../assert.js';
 
 /**
  * Largest sample size for which {@link ksPValue} is exact (Marsaglia-Tsang-Wang / Smirnov); above
@@ -214,11 +214,9 @@ export function ksPValueUnchecked(d: number, n: number): number {
  * ```
  */
 export function ksPValue(statistic: number, n: number): number {
-  assertNumber('ksPValue', 'statistic', statistic);
-  if (!(statistic >= 0 && statistic <= 1)) {
-    throw new RangeError(`ksPValue: "statistic" must be in [0, 1], got ${show(statistic)}`);
-  }
-  assertIntegerAtLeast('ksPValue', 'n', n, 1);
+  checkNumber('ksPValue', 'statistic', statistic);
+  if (!(statistic >= 0 && statistic <= 1)) throw rangeError('ksPValue', 'statistic', 'in [0, 1]', statistic);
+  checkInteger('ksPValue', 'n', n, 1);
   return ksPValueUnchecked(statistic, n);
 }
 
@@ -240,14 +238,14 @@ export function ksPValue(statistic: number, n: number): number {
  * ```
  */
 export function ksUniform(values: ArrayLike<number>): KsResult {
-  assertArrayLike('ksUniform', 'values', values);
+  checkArrayLike('ksUniform', 'values', values);
   const n = values.length;
-  if (n < 1) throw new RangeError('ksUniform: "values" must contain at least one value, got 0');
+  if (n < 1) throw rangeError('ksUniform', 'values', 'at least one value', values);
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v: unknown = values[i];
-    if (typeof v !== 'number') throw new TypeError(`ksUniform: "values[${i}]" must be a number, got ${show(v)}`);
-    if (!(v >= 0 && v <= 1)) throw new RangeError(`ksUniform: "values[${i}]" must be in [0, 1], got ${show(v)}`);
+    if (typeof v !== 'number') throw typeError('ksUniform', `values[${i}]`, 'a number', v);
+    if (!(v >= 0 && v <= 1)) throw rangeError('ksUniform', `values[${i}]`, 'in [0, 1]', v);
     x[i] = v;
   }
   x.sort();

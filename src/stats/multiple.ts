@@ -4,19 +4,17 @@
  *
  * @module
  */
-import { assertArrayLike, show } from './validate.js';
+import { checkArrayLike, checkNumber, rangeError, typeError } from '../assert.js';
 
 function readPValues(api: string, name: string, values: unknown, log10: boolean): number[] {
-  assertArrayLike(api, name, values);
+  checkArrayLike(api, name, values);
   const arr = values;
   const out = new Array<number>(arr.length);
   for (let i = 0; i < arr.length; i++) {
     const v = arr[i];
-    if (typeof v !== 'number') throw new TypeError(`${api}: "${name}[${i}]" must be a number, got ${show(v)}`);
+    if (typeof v !== 'number') throw typeError(api, `${name}[${i}]`, 'a number', v);
     const ok = log10 ? v <= 0 : v >= 0 && v <= 1; // NaN fails both
-    if (!ok) {
-      throw new RangeError(`${api}: "${name}[${i}]" must be ${log10 ? '<= 0 (a log10 probability)' : 'in [0, 1]'}, got ${show(v)}`);
-    }
+    if (!ok) throw rangeError(api, `${name}[${i}]`, log10 ? '<= 0 (a log10 probability)' : 'in [0, 1]', v);
     out[i] = v;
   }
   return out;
@@ -83,8 +81,8 @@ export function holmLog10(log10PValues: ArrayLike<number>): number[] {
 }
 
 function checkM(api: string, m: unknown): asserts m is number {
-  if (typeof m !== 'number') throw new TypeError(`${api}: "m" must be a number, got ${show(m)} (${typeof m})`);
-  if (!(m >= 1) || m === Infinity) throw new RangeError(`${api}: "m" must be a finite number >= 1, got ${show(m)}`);
+  checkNumber(api, 'm', m);
+  if (!(m >= 1) || m === Infinity) throw rangeError(api, 'm', 'a finite number >= 1', m);
 }
 
 /**
@@ -102,8 +100,8 @@ function checkM(api: string, m: unknown): asserts m is number {
  * ```
  */
 export function sidak(p: number, m: number): number {
-  if (typeof p !== 'number') throw new TypeError(`sidak: "p" must be a number, got ${show(p)} (${typeof p})`);
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`sidak: "p" must be in [0, 1], got ${show(p)}`);
+  checkNumber('sidak', 'p', p);
+  if (!(p >= 0 && p <= 1)) throw rangeError('sidak', 'p', 'in [0, 1]', p);
   checkM('sidak', m);
   return -Math.expm1(m * Math.log1p(-p));
 }
@@ -123,8 +121,8 @@ export function sidak(p: number, m: number): number {
  * ```
  */
 export function sidakLog10(log10P: number, m: number): number {
-  if (typeof log10P !== 'number') throw new TypeError(`sidakLog10: "log10P" must be a number, got ${show(log10P)} (${typeof log10P})`);
-  if (!(log10P <= 0)) throw new RangeError(`sidakLog10: "log10P" must be <= 0, got ${show(log10P)}`);
+  checkNumber('sidakLog10', 'log10P', log10P);
+  if (!(log10P <= 0)) throw rangeError('sidakLog10', 'log10P', '<= 0', log10P);
   checkM('sidakLog10', m);
   if (log10P === -Infinity) return -Infinity;
   const lnP = log10P * Math.LN10;

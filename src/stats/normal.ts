@@ -6,7 +6,7 @@
  */
 import { log1mExp, logGammaUnchecked } from './special.js';
 import type { TailProbability } from './types.js';
-import { assertNotNaN } from './validate.js';
+import { checkNumber, rangeError } from '../assert.js';
 
 const LN_SQRT_PI = 0.57236494292470008707171367567653; // ln Gamma(1/2)
 
@@ -68,7 +68,8 @@ export function logGammaQ(a: number, x: number): number {
  * ```
  */
 export function normalTail(z: number): TailProbability {
-  assertNotNaN('normalTail', 'z', z);
+  checkNumber('normalTail', 'z', z);
+  if (Number.isNaN(z)) throw rangeError('normalTail', 'z', 'a number (not NaN)', z);
   // P(Z >= z) = Q(1/2, z^2/2) / 2 for z >= 0.
   const lnHalfQ = logGammaQ(0.5, (z * z) / 2) - Math.LN2;
   const lnP = z >= 0 ? lnHalfQ : log1mExp(lnHalfQ);

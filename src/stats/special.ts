@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { assertIntegerAtLeast, assertInteger, assertNumber, show } from './validate.js';
+import { checkInteger, checkNumber, rangeError } from '../assert.js';
 
 /** ln(2 pi). */
 const LN_2PI = 1.8378770664093454835606594728112;
@@ -44,8 +44,8 @@ function stirlingSeries(x: number): number {
  * ```
  */
 export function logGamma(x: number): number {
-  assertNumber('logGamma', 'x', x);
-  if (!(x > 0)) throw new RangeError(`logGamma: "x" must be > 0, got ${show(x)}`);
+  checkNumber('logGamma', 'x', x);
+  if (!(x > 0)) throw rangeError('logGamma', 'x', '> 0', x);
   return logGammaUnchecked(x);
 }
 
@@ -185,9 +185,9 @@ export function logPmfUnchecked(k: number, n: number, p: number): number {
  * ```
  */
 export function logBinomialCoefficient(n: number, k: number): number {
-  assertIntegerAtLeast('logBinomialCoefficient', 'n', n, 0);
-  assertInteger('logBinomialCoefficient', 'k', k);
-  if (k < 0 || k > n) throw new RangeError(`logBinomialCoefficient: "k" must be in [0, n] = [0, ${n}], got ${show(k)}`);
+  checkInteger('logBinomialCoefficient', 'n', n, 0);
+  checkInteger('logBinomialCoefficient', 'k', k);
+  if (k < 0 || k > n) throw rangeError('logBinomialCoefficient', 'k', `in [0, n] = [0, ${n}]`, k);
   return logChooseUnchecked(n, k);
 }
 
