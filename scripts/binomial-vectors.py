@@ -10,6 +10,8 @@ Sections of the output:
 - binomialTinyP: the same sums for p from 1e-15 down to 5e-324 (the smallest double) and for the
   largest double below 1, where n p is below one ulp of k; cases with n <= 10 are cross-checked
   against exact rational sums (fractions.Fraction).
+- weightedTail: P(T >= t) for T = sum_l w_l S_l with integer weights and S_l ~ Bin(n_l, p)
+  independent, p dyadic, as exact rationals (integer polynomial products).
   p is the float64 the tests pass (e.g. 1/3 is the double nearest 1/3), taken exactly.
 - normal: log10 P(Z >= z) = log10(erfc(z / sqrt 2) / 2) in mpmath.
 - logGamma: ln Gamma(x) in mpmath.
@@ -238,6 +240,59 @@ def tiny_p_section():
     return out
 
 
+# ---------------------------------------------------------------- weighted binomial sums
+
+def weighted_exact(levels, num, bits):
+    """P(T >= t) for T = sum_l w_l S_l, S_l ~ Bin(n_l, p) independent, p = num / 2^bits (dyadic, so
+    exact), as an exact rational: the distribution of T is a polynomial with integer coefficients
+    C(n, s) num^s (2^bits - num)^(n - s) at x^(w s), multiplied level by level."""
+    den_num = 2 ** bits - num
+    dist = {0: 1}
+    total_n = 0
+    t = 0
+    for w, n, s in levels:
+        total_n += n
+        t += w * s
+        terms = [math.comb(n, j) * num ** j * den_num ** (n - j) for j in range(n + 1)]
+        new = {}
+        for u, c in dist.items():
+            for j, term in enumerate(terms):
+                v = u + w * j
+                new[v] = new.get(v, 0) + c * term
+        dist = new
+    tail = sum(c for u, c in dist.items() if u >= t)
+    assert sum(dist.values()) == 2 ** (bits * total_n)
+    return t, Fraction(tail, 2 ** (bits * total_n))
+
+
+def weighted_section():
+    """Integer-weighted sums with exact rational tails (p dyadic)."""
+    specs = [
+        ('small, below the mean', [(1, 100, 22), (3, 50, 11)], 1, 2),
+        ('small, near the mean', [(1, 100, 30), (3, 50, 15)], 1, 2),
+        ('small, far tail', [(1, 100, 60), (3, 50, 40)], 1, 2),
+        ('four levels, log10 p about -3', [(1, 150, 45), (2, 150, 45), (3, 150, 45), (4, 150, 45)], 1, 2),
+        ('four levels, log10 p about -20', [(1, 150, 60), (2, 150, 62), (3, 150, 64), (4, 150, 66)], 1, 2),
+        ('four levels, log10 p about -100', [(1, 150, 100), (2, 150, 105), (3, 150, 110), (4, 150, 115)], 1, 2),
+        ('p = 1/2, weights 1, 2, 5', [(1, 200, 120), (2, 200, 118), (5, 200, 115)], 1, 1),
+        ('p = 1/8, next to the maximum', [(1, 200, 190), (2, 200, 198)], 1, 3),
+        ('p = 1/8, deficit (p near 1)', [(1, 300, 20), (4, 100, 5)], 1, 3),
+        ('weights 1..8, 60 each, moderate tail', [(w, 60, 20) for w in range(1, 9)], 1, 2),
+        ('p = 3/4, uneven sizes', [(1, 400, 310), (2, 40, 35), (6, 25, 22)], 3, 2),
+    ]
+    out = []
+    for label, levels, num, bits in specs:
+        t, tail = weighted_exact(levels, num, bits)
+        l10 = mp.log(mp.mpf(tail.numerator)) / LN10 - mp.log(mp.mpf(tail.denominator)) / LN10
+        out.append({
+            'label': label, 'p': num / 2 ** bits, 'statistic': t,
+            'levels': [{'weight': w, 'trials': n, 'successes': s} for w, n, s in levels],
+            'log10PValue': float(l10), 'log10PValueDigits': mp.nstr(l10, 25),
+        })
+    log('weightedTail: %d cases (exact rationals)' % len(out))
+    return out
+
+
 # ---------------------------------------------------------------- normal tail
 
 def normal_section():
@@ -437,6 +492,7 @@ def main():
                  'underflows). log10PValueDigits keeps 25 significant digits.',
         'binomial': binomial_section(),
         'binomialTinyP': tiny_p_section(),
+        'weightedTail': weighted_section(),
         'normal': normal_section(),
         'logGamma': log_gamma_section(),
         'clopperPearson': cp_section(),

@@ -198,5 +198,10 @@ export function zScore(k: number, n: number, p: number): number {
   checkFinite('zScore', 'k', k);
   checkInteger('zScore', 'n', n, 1);
   checkOpenUnit('zScore', 'p', p);
+  return zScoreUnchecked(k, n, p);
+}
+
+/** {@link zScore} without argument checks (n >= 1). @internal */
+export function zScoreUnchecked(k: number, n: number, p: number): number {
   return deviation(k, n, p) / Math.sqrt(n * p * (1 - p));
 }

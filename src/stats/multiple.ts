@@ -76,8 +76,12 @@ export function holm(pValues: ArrayLike<number>): number[] {
  * ```
  */
 export function holmLog10(log10PValues: ArrayLike<number>): number[] {
-  const l = readPValues('holmLog10', 'log10PValues', log10PValues, true);
-  return stepDown(l, (v, k) => v + Math.log10(k), 0);
+  return holmLog10Unchecked(readPValues('holmLog10', 'log10PValues', log10PValues, true));
+}
+
+/** {@link holmLog10} on checked values (each <= 0 or -Infinity). @internal */
+export function holmLog10Unchecked(log10PValues: number[]): number[] {
+  return stepDown(log10PValues, (v, k) => v + Math.log10(k), 0);
 }
 
 function checkM(api: string, m: unknown): asserts m is number {
@@ -124,6 +128,11 @@ export function sidakLog10(log10P: number, m: number): number {
   checkNumber('sidakLog10', 'log10P', log10P);
   if (!(log10P <= 0)) throw rangeError('sidakLog10', 'log10P', '<= 0', log10P);
   checkM('sidakLog10', m);
+  return sidakLog10Unchecked(log10P, m);
+}
+
+/** {@link sidakLog10} without argument checks (log10P <= 0, m >= 1 finite). @internal */
+export function sidakLog10Unchecked(log10P: number, m: number): number {
   if (log10P === -Infinity) return -Infinity;
   const lnP = log10P * Math.LN10;
   // y = -m ln(1 - p) > 0; the answer is ln(1 - e^{-y}).
