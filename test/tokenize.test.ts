@@ -283,6 +283,9 @@ describe('errors', () => {
     };
     const notJson = write('broken.json', '{"model": {');
     await inputError(notJson, notJson, 'not valid JSON');
+    const quoted = write('quoted.json', '{"secretish": 0123456789abcdef}');
+    const e = (await loadTokenizer(quoted).catch((x: unknown) => x)) as Error;
+    expect(e.message).not.toContain('0123456789'); // JSON.parse's own message quotes the file
     const pkg = write('package.json', '{"name": "x", "version": "1.0.0"}');
     await inputError(pkg, pkg, 'not a tokenizer.json');
     const arr = write('array.json', '[1, 2]');
@@ -292,7 +295,24 @@ describe('errors', () => {
     const unknownModel = write('weird.json', '{"model": {"type": "Quantum", "vocab": {}}, "added_tokens": []}');
     await inputError(unknownModel, unknownModel, 'model type "Quantum" is not supported');
     const noMerges = write('no-merges.json', '{"model": {"type": "BPE", "vocab": {"a": 0}}, "added_tokens": []}');
-    await inputError(noMerges, noMerges, 'cannot load');
+    await inputError(noMerges, noMerges, 'not a tokenizer @huggingface/tokenizers can load');
+    // The library's own text stays in `cause`, out of the message (issue 13, finding 8).
+    const err = (await loadTokenizer(noMerges).catch((e: unknown) => e)) as RadiomarkError;
+    expect(err.cause).toBeInstanceOf(Error);
+    expect(err.message).not.toContain((err.cause as Error).message);
+    expect(err.api).toBe('loadTokenizer');
+  });
+
+  it('ids too large for a key: the error names the file and the field, not a later API (issue 13, finding 8)', async () => {
+    const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { model: { vocab: Record<string, number> }; added_tokens: { id: number }[] };
+    const vocabFile = join(tmp, 'huge-vocab-id.json');
+    writeFileSync(vocabFile, JSON.stringify({ ...fixture, model: { ...fixture.model, vocab: { ...fixture.model.vocab, zz: 1e9 } } }));
+    await inputError(vocabFile, vocabFile, '"model"."vocab" maps "zz" to 1000000000');
+    const addedFile = join(tmp, 'huge-added-id.json');
+    writeFileSync(addedFile, JSON.stringify({ ...fixture, added_tokens: [...fixture.added_tokens, { id: 1e9, content: '<x>', special: true }] }));
+    await inputError(addedFile, addedFile, `"added_tokens"[${fixture.added_tokens.length}]`);
+    const err = (await loadTokenizer(vocabFile).catch((e: unknown) => e)) as RadiomarkError;
+    expect([err.api, err.field]).toEqual(['loadTokenizer', 'model.vocab']);
   });
 
   it('invalid tokenizer_config.json beside a valid tokenizer.json', async () => {

@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
+import { checkId, rangeError, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
+import { MAX_VOCAB_SIZE } from '../key/params.js';
 import type { Tokenizer } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -22,25 +24,48 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function bad(api: string, source: string, what: string, cause?: unknown): RadiomarkError {
-  return new RadiomarkError('INPUT', `${api}: ${source}: ${what}`, cause === undefined ? undefined : { cause });
+/**
+ * An `INPUT` error naming the file (or source) and what is wrong with it. A library's own message
+ * never goes into the text (it may quote file content and names nothing the user can find); it is
+ * kept as `cause` for debugging.
+ */
+function bad(api: string, source: string, what: string, field?: string, cause?: unknown): RadiomarkError {
+  return new RadiomarkError('INPUT', `${api}: ${source}: ${what}`, { api, ...(field === undefined ? {} : { field }), ...(cause === undefined ? {} : { cause }) });
+}
+
+/** Where JSON.parse stopped, from its message (the message itself may quote the file). */
+function jsonPosition(e: unknown): string {
+  const m = e instanceof Error ? /position (\d+)/.exec(e.message) : null;
+  return m === null ? '' : ` at character ${m[1]}`;
+}
+
+/** Throws unless every id of the model's vocabulary is an integer in [0, MAX_VOCAB_SIZE). */
+function checkVocabIds(api: string, source: string, vocab: object): void {
+  if (Array.isArray(vocab)) return; // Unigram: ids are positions
+  for (const [token, id] of Object.entries(vocab)) {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= MAX_VOCAB_SIZE) {
+      const shown = token.length > 20 ? `${JSON.stringify(token.slice(0, 20))}...` : JSON.stringify(token);
+      throw bad(api, source, `"model"."vocab" maps ${shown} to ${JSON.stringify(id)}; ids must be integers in [0, ${MAX_VOCAB_SIZE})`, 'model.vocab');
+    }
+  }
 }
 
 /** Checks the parts of a tokenizer.json this module relies on; returns its added tokens. */
 function checkTokenizerJson(api: string, source: string, json: unknown): AddedTokenJson[] {
   if (!isObject(json)) throw bad(api, source, 'not a tokenizer.json (expected a JSON object)');
   if (!isObject(json.model) || typeof json.model.vocab !== 'object' || json.model.vocab === null) {
-    throw bad(api, source, 'not a tokenizer.json (no "model" object with a "vocab")');
+    throw bad(api, source, 'not a tokenizer.json (no "model" object with a "vocab")', 'model');
   }
   const type = json.model.type;
   if (type !== undefined && !(typeof type === 'string' && MODEL_TYPES.includes(type))) {
-    throw bad(api, source, `model type ${JSON.stringify(type)} is not supported (${MODEL_TYPES.join(', ')})`);
+    throw bad(api, source, `model type ${JSON.stringify(type)} is not supported (${MODEL_TYPES.join(', ')})`, 'model.type');
   }
+  checkVocabIds(api, source, json.model.vocab);
   const added = json.added_tokens ?? [];
-  if (!Array.isArray(added)) throw bad(api, source, '"added_tokens" must be an array');
+  if (!Array.isArray(added)) throw bad(api, source, '"added_tokens" must be an array', 'added_tokens');
   added.forEach((t: unknown, i) => {
-    if (!isObject(t) || typeof t.content !== 'string' || !Number.isInteger(t.id) || (t.id as number) < 0) {
-      throw bad(api, source, `"added_tokens"[${i}] must have a string "content" and an integer "id" >= 0`);
+    if (!isObject(t) || typeof t.content !== 'string' || !Number.isInteger(t.id) || (t.id as number) < 0 || (t.id as number) >= MAX_VOCAB_SIZE) {
+      throw bad(api, source, `"added_tokens"[${i}] must have a string "content" and an integer "id" in [0, ${MAX_VOCAB_SIZE})`, `added_tokens[${i}]`);
     }
   });
   return added as AddedTokenJson[];
@@ -90,15 +115,21 @@ class HfTokenizer implements Tokenizer {
   }
 
   encode(text: string): Uint32Array {
-    if (typeof text !== 'string') throw new TypeError(`${this.name}.encode: "text" must be a string, got ${typeof text}`);
-    const ids = this.#encoder.encode(text, { add_special_tokens: false }).ids;
+    const api = `${this.name}.encode`;
+    if (typeof text !== 'string') throw typeError(api, 'text', 'a string', text);
+    let ids: readonly unknown[];
+    try {
+      ids = this.#encoder.encode(text, { add_special_tokens: false }).ids;
+    } catch (e) {
+      throw new RadiomarkError('INPUT', `${api}: @huggingface/tokenizers failed to encode the text with ${this.name}`, { api, field: 'text', cause: e });
+    }
     const out = new Uint32Array(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       // Only a tokenizer without byte fallback and without an unk token leaves a piece unmapped.
       // The message must not quote the (suspect) text.
       if (typeof id !== 'number') {
-        throw new RadiomarkError('INPUT', `${this.name}.encode: token ${i} of the text has no id (the vocabulary lacks it and there is no unk_token)`);
+        throw new RadiomarkError('INPUT', `${api}: token ${i} of the text has no id (the vocabulary lacks it and there is no unk_token)`, { api, field: 'text' });
       }
       out[i] = id;
     }
@@ -106,14 +137,14 @@ class HfTokenizer implements Tokenizer {
   }
 
   decode(ids: ArrayLike<number>): string {
+    const api = `${this.name}.decode`;
     const list = new Array<number>(ids.length);
     let hasSpecial = false;
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
+      const id = ids[i];
+      checkId(api, 'ids', i, id, this.vocabSize);
       if (this.specialTokenIds.has(id)) hasSpecial = true;
-      else if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize && this.#encoder.id_to_token(id) !== undefined)) {
-        throw new RangeError(`${this.name}.decode: ids[${i}] = ${String(id)} is not a token id of ${this.name}`);
-      }
+      else if (this.#encoder.id_to_token(id) === undefined) throw rangeError(api, `ids[${i}]`, `a token id of ${this.name} (${id} is unused)`, id);
       list[i] = id;
     }
     if (list.length === 0) return '';
@@ -147,7 +178,7 @@ export async function hfTokenizerFromJson(tokenizerJson: unknown, config: unknow
 
 async function build(api: string, source: string, tokenizerJson: unknown, config: unknown, name: string): Promise<Tokenizer> {
   const added = checkTokenizerJson(api, source, tokenizerJson);
-  if (!isObject(config)) throw bad(api, source, 'tokenizer_config must be a JSON object');
+  if (!isObject(config)) throw bad(api, source, 'tokenizer_config must be a JSON object', 'config');
   const full: Json = { ...(tokenizerJson as Json), added_tokens: added };
   for (const k of PIPELINE_KEYS) full[k] ??= null;
   const forEncoding: Json = { ...full, added_tokens: added.filter((t) => t.special !== true) };
@@ -156,7 +187,7 @@ async function build(api: string, source: string, tokenizerJson: unknown, config
   try {
     encoder = new Lib(forEncoding, config);
   } catch (e) {
-    throw bad(api, source, `@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, e);
+    throw bad(api, source, 'not a tokenizer @huggingface/tokenizers can load (a malformed or unsupported model, normalizer, pre-tokenizer or decoder)', undefined, e);
   }
   return new HfTokenizer(name, encoder, () => new Lib(full, config), added, config);
 }
@@ -167,12 +198,12 @@ async function readJson(api: string, path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw bad(api, JSON.stringify(path), code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`, e);
+    throw bad(api, JSON.stringify(path), code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'unknown error'})`, 'path', e);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw bad(api, JSON.stringify(path), `not valid JSON (${e instanceof Error ? e.message : String(e)})`, e);
+    throw bad(api, JSON.stringify(path), `not valid JSON${jsonPosition(e)}`, 'path', e);
   }
 }
 
@@ -201,13 +232,13 @@ export function loadHfTokenizer(path: string): Promise<Tokenizer> {
  * @internal
  */
 export async function loadHf(api: string, path: string): Promise<Tokenizer> {
-  if (typeof path !== 'string') throw new TypeError(`${api}: "path" must be a string, got ${typeof path}`);
+  if (typeof path !== 'string') throw typeError(api, 'path', 'a string', path);
   let file = path;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, 'tokenizer.json');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw bad(api, JSON.stringify(path), code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${code ?? String(e)})`, e);
+    throw bad(api, JSON.stringify(path), code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${code ?? 'unknown error'})`, 'path', e);
   }
   const json = await readJson(api, file);
   const configPath = join(dirname(file), 'tokenizer_config.json');
@@ -219,7 +250,7 @@ export async function loadHf(api: string, path: string): Promise<Tokenizer> {
     if (e instanceof RadiomarkError) throw e;
     // No tokenizer_config.json: optional.
   }
-  if (!isObject(config)) throw bad(api, JSON.stringify(configPath), 'not a tokenizer_config.json (expected a JSON object)');
+  if (!isObject(config)) throw bad(api, JSON.stringify(configPath), 'not a tokenizer_config.json (expected a JSON object)', 'path');
   const base = basename(file) === 'tokenizer.json' ? basename(dirname(resolve(file))) : basename(file).replace(/\.json$/i, '');
   return build(api, JSON.stringify(file), json, config, `hf:${base}`);
 }

@@ -1,4 +1,6 @@
 import { stat } from 'node:fs/promises';
+import { typeError } from '../assert.js';
+import { RadiomarkRangeError } from '../errors.js';
 import { ENCODING_NAMES, loadEncoding, type EncodingName } from './encodings.js';
 import { loadHf } from './huggingface.js';
 import type { Tokenizer } from './types.js';
@@ -41,12 +43,13 @@ async function exists(path: string): Promise<boolean> {
  * ```
  */
 export async function loadTokenizer(spec: string): Promise<Tokenizer> {
-  if (typeof spec !== 'string') throw new TypeError(`loadTokenizer: "spec" must be a string, got ${typeof spec}`);
+  if (typeof spec !== 'string') throw typeError('loadTokenizer', 'spec', 'a string', spec);
   const name = BY_NAME.get(spec);
   if (name !== undefined) return loadEncoding(name);
   if (looksLikePath(spec) || (spec.length > 0 && (await exists(spec)))) return loadHf('loadTokenizer', spec);
-  throw new RangeError(
+  throw new RadiomarkRangeError(
     `loadTokenizer: unknown tokenizer ${JSON.stringify(spec)}; expected one of ${ENCODING_NAMES.join(', ')}, ` +
       'or the path of a Hugging Face tokenizer.json (or of its directory)',
+    { api: 'loadTokenizer', field: 'spec' },
   );
 }

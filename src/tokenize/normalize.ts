@@ -1,3 +1,5 @@
+import { rangeError, typeError } from '../assert.js';
+
 /** Options of {@link normalizeText}. */
 export interface NormalizeOptions {
   /** Unicode normalization form: `'NFC'` (default) or `'NFKC'` (also folds compatibility forms). */
@@ -32,11 +34,9 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
  * ```
  */
 export function normalizeText(text: string, opts: NormalizeOptions = {}): string {
-  if (typeof text !== 'string') throw new TypeError(`normalizeText: "text" must be a string, got ${typeof text}`);
+  if (typeof text !== 'string') throw typeError('normalizeText', 'text', 'a string', text);
   const form = opts.form ?? 'NFC';
-  if (form !== 'NFC' && form !== 'NFKC') {
-    throw new RangeError(`normalizeText: "form" must be 'NFC' or 'NFKC', got ${JSON.stringify(form)}`);
-  }
+  if (form !== 'NFC' && form !== 'NFKC') throw rangeError('normalizeText', 'form', "'NFC' or 'NFKC'", form);
   const stripped = opts.stripZeroWidth === true ? text.replace(ZERO_WIDTH, '') : text;
   return stripped.normalize(form);
 }
