@@ -5,27 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 
-/** sfc32, seeded through splitmix32: a small, good 32-bit generator. Returns doubles in [0, 1). */
+// The project's one seeded PRNG (src/random: SFC32 seeded through SplitMix32), loaded from source
+// through tsx because it is internal (no dist entry).
+const { createRandom } = await tsImport(fileURLToPath(new URL('../../src/random/index.ts', import.meta.url)), import.meta.url);
+
+/** A seeded uniform stream of doubles in [0, 1) (src/random's createRandom). */
 export function prng(seed) {
-  let x = seed | 0;
-  const next = () => {
-    x = (x + 0x9e3779b9) | 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let a = next(), b = next(), c = next(), d = next();
-  return () => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
+  const r = createRandom(seed);
+  return () => r.next();
 }
 
 /** A standard normal deviate (Box-Muller). */
