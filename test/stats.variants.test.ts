@@ -176,6 +176,9 @@ describe('weightedBinomialTail and weightedBinomialBound', () => {
   it('refuses a convolution larger than 2^22 points and names the levels', () => {
     const huge = [{ weight: 1, trials: 1e12, successes: 3e11 }, { weight: 1000, trials: 1e12, successes: 2.5e11 }];
     expect(() => weightedBinomialTail(huge, 0.25)).toThrow(/^weightedBinomialTail: "levels" must be weights and counts whose exact convolution fits/);
+    // Many distinct weights: each costs a transform, so the total work is bounded too.
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ weight: i + 1, trials: 10, successes: 5 }));
+    expect(() => weightedBinomialTail(many, 0.25)).toThrow(/transformed points in all/);
   });
 });
 

@@ -111,9 +111,12 @@ function hoeffdingHalfWidth(levels: readonly Level[]): number {
   return Math.ceil(Math.sqrt((sumSquares * (75 + Math.LN2)) / 2));
 }
 
+/** Largest total transform work (points times transforms) the exact tail takes on: a few seconds. */
+const MAX_FFT_WORK = 2 ** 28;
+
 /** The error for a convolution too large to compute. */
 function tooLarge(api: string, size: number, input: unknown): Error {
-  return rangeError(api, 'levels', `weights and counts whose exact convolution fits in ${MAX_FFT_SIZE} points (these need ${size}); use fewer or smaller integer weights, or weightedBinomialBound`, input);
+  return rangeError(api, 'levels', `weights and counts whose exact convolution fits in ${MAX_FFT_SIZE} points and ${MAX_FFT_WORK} transformed points in all (these need ${size} points); use fewer or smaller integer weights, or weightedBinomialBound`, input);
 }
 
 /**
@@ -149,7 +152,8 @@ function logTiltedTail(api: string, levels: readonly Level[], p: number, lambda:
   // The whole span when it is small; otherwise the Hoeffding window around the tilted mean, so
   // that what wraps around the cyclic convolution, or lies beyond the window, is below e^-75.
   const size = nextPowerOfTwo(Math.min(span, 2 * hoeffdingHalfWidth(levels) + 2));
-  if (size > MAX_FFT_SIZE) throw tooLarge(api, size, input);
+  // One transform per two levels plus the inverse: bound the total work as well as the size.
+  if (size > MAX_FFT_SIZE || (Math.ceil(levels.length / 2) + 1) * size > MAX_FFT_WORK) throw tooLarge(api, size, input);
   const dist = convolveAll(sequences, size);
   // The values of T the cyclic result stands for: a window of `size` around the tilted mean.
   const mid = Math.round(centre);
@@ -192,8 +196,8 @@ function logExactTail(api: string, levels: readonly Level[], p: number, shift: n
  * Accuracy: within 1e-9 relative in `log10PValue` of exact rational sums (test/vectors/binomial.json,
  * checked in test/stats.variants.test.ts; measured 1.2e-10 at worst, for a tail near 1, and
  * below 1e-13 elsewhere), from ordinary values down to log10 p = -328. Cost: an FFT over the smaller of the tilted levels' span,
- * sum_l w_l (about 25 sd_l), and a Hoeffding window around t; refused (RangeError) above 2^22
- * points.
+ * sum_l w_l (about 25 sd_l), and a Hoeffding window around t, one transform per two distinct
+ * weights; refused (RangeError) above 2^22 points or 2^28 transformed points in all.
  *
  * @param levels - `{ weight, trials, successes }` per level; equal weights are merged, weight-0 and
  *   empty levels carry nothing
@@ -201,7 +205,7 @@ function logExactTail(api: string, levels: readonly Level[], p: number, shift: n
  * @returns `{ pValue, log10PValue }` of P(T >= t), with t, its null mean and `method: 'exact'`
  * @throws TypeError if `levels` is not an array of objects or a field is not a number; RangeError
  *   if a count or weight is not a nonnegative safe integer, successes exceed trials, p is not in
- *   (0, 1), or the convolution would exceed 2^22 points
+ *   (0, 1), or the convolution would exceed 2^22 points (2^28 in all)
  * @example
  * ```ts
  * weightedBinomialTail([{ weight: 1, trials: 1000, successes: 270 }, { weight: 3, trials: 500, successes: 150 }], 0.25);
