@@ -58,6 +58,7 @@ export class MergeScratch {
   c = new Int32Array(0);
   d = new Int32Array(0);
   e = new Int32Array(0);
+  k = new Float64Array(0);
 
   /** Makes every array hold at least `n` entries. */
   reserve(n: number): void {
@@ -68,6 +69,7 @@ export class MergeScratch {
     this.c = new Int32Array(size);
     this.d = new Int32Array(size);
     this.e = new Int32Array(size);
+    this.k = new Float64Array(size);
   }
 }
 
@@ -116,63 +118,76 @@ export function mergeShort(table: RankTable, buf: Uint8Array, n: number, out: Id
   for (let i = 0; i < m - 1; i++) emit(table, buf, pos[i]!, pos[i + 1]!, out);
 }
 
-/** An indexed min-heap of part starts keyed by (rank, start), over arrays owned by the caller. */
+/** Heap keys: rank * 2^31 + start, exact in a double while ranks stay below 2^22. */
+const KEY_SCALE = 2 ** 31;
+
+/**
+ * An indexed min-heap of part starts keyed by (rank, start). Keys sit in their own array next to
+ * the heap's entries, so sifting compares neighbouring doubles instead of chasing `rk[start]`
+ * across the piece (the cache misses dominated long pieces).
+ */
 class PairHeap {
   size = 0;
   constructor(
     readonly heap: Int32Array,
+    readonly key: Float64Array,
     readonly where: Int32Array,
-    readonly rk: Int32Array,
     readonly scratch: MergeScratch,
   ) {}
 
-  #less(p: number, q: number): boolean {
-    const a = this.rk[p]!;
-    const b = this.rk[q]!;
-    return a < b || (a === b && p < q);
-  }
-
-  #place(i: number, p: number): void {
-    this.heap[i] = p;
-    this.where[p] = i;
-  }
-
-  #up(i: number): void {
-    const p = this.heap[i]!;
+  #up(i: number, p: number, k: number): void {
+    const { heap, key, where } = this;
     while (i > 0) {
       this.scratch.steps++;
       const parent = (i - 1) >> 1;
-      const q = this.heap[parent]!;
-      if (!this.#less(p, q)) break;
-      this.#place(i, q);
+      const kp = key[parent]!;
+      if (kp <= k) break;
+      const q = heap[parent]!;
+      heap[i] = q;
+      key[i] = kp;
+      where[q] = i;
       i = parent;
     }
-    this.#place(i, p);
+    heap[i] = p;
+    key[i] = k;
+    where[p] = i;
   }
 
-  #down(i: number): void {
-    const p = this.heap[i]!;
+  #down(i: number, p: number, k: number): void {
+    const { heap, key, where } = this;
+    const size = this.size;
     for (;;) {
       this.scratch.steps++;
       let child = 2 * i + 1;
-      if (child >= this.size) break;
-      if (child + 1 < this.size && this.#less(this.heap[child + 1]!, this.heap[child]!)) child++;
-      const q = this.heap[child]!;
-      if (!this.#less(q, p)) break;
-      this.#place(i, q);
+      if (child >= size) break;
+      if (child + 1 < size && key[child + 1]! < key[child]!) child++;
+      const kc = key[child]!;
+      if (kc >= k) break;
+      const q = heap[child]!;
+      heap[i] = q;
+      key[i] = kc;
+      where[q] = i;
       i = child;
     }
-    this.#place(i, p);
+    heap[i] = p;
+    key[i] = k;
+    where[p] = i;
   }
 
-  /** Builds the heap from the starts `0..n-1` whose pair is a token. */
-  build(n: number): void {
+  /** Builds the heap from the starts `0..n-1` whose pair is a token (`rk[p] !== NONE`). */
+  build(n: number, rk: Int32Array): void {
     this.size = 0;
     for (let p = 0; p < n; p++) {
-      if (this.rk[p] === NONE) this.where[p] = -1;
-      else this.#place(this.size++, p);
+      if (rk[p] === NONE) {
+        this.where[p] = -1;
+        continue;
+      }
+      const i = this.size++;
+      this.heap[i] = p;
+      this.key[i] = rk[p]! * KEY_SCALE + p;
+      this.where[p] = i;
     }
-    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.#down(i);
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.#down(i, this.heap[i]!, this.key[i]!);
   }
 
   /** Removes start `p` if present. */
@@ -180,26 +195,27 @@ class PairHeap {
     const i = this.where[p]!;
     if (i < 0) return;
     this.where[p] = -1;
-    const last = this.heap[--this.size]!;
-    if (i === this.size) return;
-    this.#place(i, last);
-    this.#up(i);
-    this.#down(this.where[last]!);
+    const last = --this.size;
+    if (i === last) return;
+    const q = this.heap[last]!;
+    const k = this.key[last]!;
+    if (i > 0 && this.key[(i - 1) >> 1]! > k) this.#up(i, q, k);
+    else this.#down(i, q, k);
   }
 
-  /** Re-keys start `p` after `rk[p]` changed (inserting or removing it as needed). */
-  update(p: number): void {
-    if (this.rk[p] === NONE) {
+  /** Sets start `p`'s rank to `rank` (NONE removes it), inserting it when absent. */
+  set(p: number, rank: number): void {
+    if (rank === NONE) {
       this.remove(p);
       return;
     }
+    const k = rank * KEY_SCALE + p;
     let i = this.where[p]!;
     if (i < 0) {
       i = this.size++;
-      this.#place(i, p);
-    }
-    this.#up(i);
-    this.#down(this.where[p]!);
+      this.#up(i, p, k);
+    } else if (k < this.key[i]!) this.#up(i, p, k);
+    else this.#down(i, p, k);
   }
 }
 
@@ -213,14 +229,14 @@ export function mergeLong(table: RankTable, buf: Uint8Array, n: number, out: IdL
   s.reserve(n + 1);
   const next = s.a; // next part's start (n after the last part)
   const prev = s.b; // previous part's start (-1 before the first)
-  const rk = s.c; // rk[p]: rank of the pair (part p, the part after it), NONE if not a token
-  const heap = new PairHeap(s.d, s.e, rk, s);
+  const rk = s.c; // rank of the pair (part p, the part after it) while building the heap
+  const heap = new PairHeap(s.d, s.k, s.e, s);
   for (let p = 0; p < n; p++) {
     next[p] = p + 1;
     prev[p] = p - 1;
     rk[p] = p + 2 <= n ? rankOr(table, buf, p, p + 2) : NONE;
   }
-  heap.build(n);
+  heap.build(n, rk);
   while (heap.size > 0) {
     const p = heap.heap[0]!;
     const q = next[p]!; // merge part q into part p
@@ -228,13 +244,9 @@ export function mergeLong(table: RankTable, buf: Uint8Array, n: number, out: IdL
     heap.remove(q);
     next[p] = after;
     if (after < n) prev[after] = p;
-    rk[p] = after < n ? rankOr(table, buf, p, next[after]!) : NONE;
-    heap.update(p);
+    heap.set(p, after < n ? rankOr(table, buf, p, next[after]!) : NONE);
     const l = prev[p]!;
-    if (l >= 0) {
-      rk[l] = rankOr(table, buf, l, after);
-      heap.update(l);
-    }
+    if (l >= 0) heap.set(l, rankOr(table, buf, l, after));
   }
   for (let p = 0; p < n; p = next[p]!) emit(table, buf, p, next[p]!, out);
 }

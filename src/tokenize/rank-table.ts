@@ -46,6 +46,8 @@ export class RankTable {
     this.#pool = pool;
     this.#start = start;
     const size = start.length - 1;
+    // merge.ts keys its heap by rank * 2^31 + position in a double: exact for ranks below 2^22.
+    if (size > 2 ** 22) throw new Error(`tokenize: a rank table of ${size} tokens is larger than 2^22 (internal limit)`);
     let longest = 0;
     let slots = 1;
     while (slots < size * 2) slots *= 2;
