@@ -9,10 +9,12 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '..');
 
 /**
- * How the tests run the CLI: the built binary (`npm test` builds first), or the sources through tsx
- * when RADIOMARK_CLI_SRC=1 (handy while another room's code does not build yet).
+ * How the tests run the CLI: the built binary (`npm test` builds first), the sources through tsx
+ * when RADIOMARK_CLI_SRC=1 (handy while another room's code does not build yet), or another build
+ * named by RADIOMARK_CLI_BIN (to see a regression test fail on the build before a fix).
  */
 export function cliCommand(): { cmd: string; args: string[] } {
+  if (process.env.RADIOMARK_CLI_BIN) return { cmd: process.execPath, args: [process.env.RADIOMARK_CLI_BIN] };
   if (process.env.RADIOMARK_CLI_SRC === '1') return { cmd: process.execPath, args: ['--import', 'tsx', join(ROOT, 'src/bin/radiomark.ts')] };
   return { cmd: process.execPath, args: [join(ROOT, 'dist/bin/radiomark.js')] };
 }
@@ -26,9 +28,12 @@ export interface CliResult {
 }
 
 /** Spawns the CLI and collects its output. */
-export function spawnCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function spawnCli(
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; nodeArgs?: string[] } = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const { cmd, args: pre } = cliCommand();
-  const child = spawn(cmd, [...pre, ...args], {
+  const child = spawn(cmd, [...(opts.nodeArgs ?? []), ...pre, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env, FORCE_COLOR: '0' },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -44,7 +49,7 @@ export function spawnCli(args: string[], opts: { input?: string | Buffer; env?: 
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string; nodeArgs?: string[] } = {}): Promise<CliResult> {
   return spawnCli(args, opts).done;
 }
 

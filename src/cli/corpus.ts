@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createMultiKeyDetector, detectWindows, type MultiKeyDetector, type MultiKeyResult } from '../detect/index.js';
+import { createMultiKeyDetector, createWindowDetector, type MultiKeyDetector, type MultiKeyResult, type WindowDetector } from '../detect/index.js';
 import type { Tokenizer } from '../tokenize/index.js';
 import type { WindowJson } from '../report/model.js';
 import type { SampleSource } from '../report/sample.js';
@@ -59,6 +59,8 @@ export class Corpus {
   /** Best windows per key (`--window`), or null. */
   readonly windows: WindowJson[][] | null;
   private readonly det: MultiKeyDetector;
+  /** One window detector per key (`--window`), built once for every document. */
+  private readonly windowDets: WindowDetector[];
   // Document locations, 8 bytes each: source index and line (0 for a whole file).
   private docSource: Uint32Array = new Uint32Array(1024);
   private docLine: Uint32Array = new Uint32Array(1024);
@@ -83,6 +85,7 @@ export class Corpus {
       alpha: c.alpha,
     });
     this.windows = c.window ? c.keys.map(() => []) : null;
+    this.windowDets = c.window ? c.keys.map((k) => createWindowDetector({ key: k.key, ...common(c), alpha: c.alpha, windowSize: c.window! })) : [];
     this.perSource = sources.map(() => 0);
   }
 
@@ -113,9 +116,8 @@ export class Corpus {
   }
 
   private addWindows(where: string, completion: Uint32Array, prompt: Uint32Array | undefined): void {
-    const c = this.c;
-    c.keys.forEach((k, i) => {
-      const w = detectWindows({ key: k.key, ...common(c), alpha: c.alpha, windowSize: c.window!, ...(prompt ? { promptTokens: prompt } : {}) }, completion);
+    this.windowDets.forEach((wd, i) => {
+      const w = wd.detect(completion, prompt);
       if (w.count === 0) return;
       const min = w.min ? { start: w.min.start, end: w.min.end, scored: w.min.scored, green: w.min.green, log10PValue: w.min.log10PValue } : null;
       this.windows![i]!.push({ where, windowSize: w.windowSize, windows: w.count, correction: w.correction, min, correctedLog10PValue: w.correctedLog10PValue, verdict: w.verdict });

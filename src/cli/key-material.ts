@@ -77,7 +77,8 @@ export class KeyMaterialScan {
  *
  * @param name - the input's name
  * @param why - what {@link KeyMaterialScan.scan} found
+ * @param use - what the input would have been used for
  */
-export function keyMaterialMessage(name: string, why: string): string {
-  return `${name} ${why}: key material is never read as suspect text (remove the key file from the inputs)`;
+export function keyMaterialMessage(name: string, why: string, use = 'read as suspect text'): string {
+  return `${name} ${why}: key material is never ${use} (remove the key file from the inputs)`;
 }

@@ -10,6 +10,7 @@ import { describe } from '../assert.js';
 import { CliError, fsReason, jsonValue, typeName } from '../command/errors.js';
 import { getField } from './documents.js';
 import { readCapped } from './files.js';
+import { KeyMaterialScan, keyMaterialMessage } from './key-material.js';
 import { firstInvalidUtf8, jsonError } from './lines.js';
 
 /** The largest prompts file read. */
@@ -33,6 +34,8 @@ export interface PromptItem {
  */
 export async function readPrompts(path: string, promptField: string, idField: string): Promise<PromptItem[]> {
   const buf = await readCapped(path, MAX_PROMPTS_BYTES, `--prompts ${path}`);
+  const keyMaterial = new KeyMaterialScan([]).scan(buf);
+  if (keyMaterial !== undefined) throw new CliError(keyMaterialMessage(`--prompts ${path}`, keyMaterial, 'sent to an endpoint'));
   if (buf.length === 0) throw new CliError(`--prompts ${path}: empty file`);
   let text: string;
   try {
