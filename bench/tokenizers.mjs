@@ -166,9 +166,40 @@ export async function tokenizerFigures({ quick = false, log = () => {} } = {}) {
       });
     }
   }
+  rows.push(...longWordRows(present, quick, ours[0] / corpora[0][2]));
   if (missing.length > 0) rows.push({ section, figure: 'not installed (not measured)', value: missing.join(', '), skipped: true });
   rows.push({ section, figure: 'fastest exact candidate (English text)', value: fastestExact ?? 'none checked' });
   return { rows, fastestExact };
+}
+
+/**
+ * Issue 13, finding 2: one pre-tokenizer piece of n characters (one letter repeated). radiomark
+ * at 10^6 (10^5 with --quick); the quadratic candidates at 4 x 10^4 only (the issue's figure; 10^4
+ * with --quick).
+ */
+function longWordRows(present, quick, oursPerMB) {
+  const rows = [];
+  for (const c of present) {
+    if (c.async) continue;
+    const ours = c.pkg === null;
+    // js-tiktoken's merge is far slower still (about 2 minutes at 4 x 10^4): measured at 5,000.
+    const n = ours ? (quick ? 1e5 : 1e6) : c.pkg === 'js-tiktoken' ? 5e3 : quick ? 1e4 : 4e4;
+    const text = 'a'.repeat(n);
+    const c0 = process.cpuUsage();
+    c.encode(text);
+    const cpu = process.cpuUsage(c0);
+    const seconds = (cpu.user + cpu.system) / 1e6;
+    rows.push({
+      section: 'tokenizers (o200k, one long word)',
+      figure: `${c.name}: ${n.toLocaleString('en-US')} x "a" (one piece)`,
+      value: `${seconds.toFixed(3)} s of CPU`,
+      baseline: 'radiomark on English text, per MB',
+      time: seconds / (n / 1e6),
+      baselineTime: oursPerMB,
+      ratio: seconds / (n / 1e6) / oursPerMB,
+    });
+  }
+  return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
