@@ -126,6 +126,35 @@ describe('finding 4: key material is never read as suspect text', () => {
   });
 });
 
+describe('finding 4: a malformed key file is described, never quoted', () => {
+  it('a secret pasted into any field, or as a field name, never reaches the message', async () => {
+    const good = JSON.parse(readFileSync(f('key.json'), 'utf8')) as Record<string, unknown> & { scheme: Record<string, unknown> };
+    const edits: [string, (k: typeof good) => void, RegExp][] = [
+      ['format', (k) => (k.format = secret), /key-format\.json: not a valid key file \(field "format"\); its content is not shown/],
+      ['fingerprint', (k) => (k.fingerprint = secret), /\(field "fingerprint"\); its content is not shown/],
+      ['version', (k) => (k.version = secret), /\(field "version"\); its content is not shown/],
+      ['field', (k) => (k.scheme[secret] = 1), /key-field\.json: not a valid key file; its content is not shown/],
+      ['tokenizer', (k) => (k.scheme.tokenizer = secret), /binds a tokenizer whose name looks like key material \(field "scheme\.tokenizer"; not shown\)/],
+      ['hf', (k) => (k.scheme.tokenizer = `hf:${secret.toUpperCase()}`), /binds a tokenizer whose name looks like key material/],
+    ];
+    for (const [name, edit, re] of edits) {
+      const k = JSON.parse(JSON.stringify(good)) as typeof good;
+      edit(k);
+      writeFileSync(f(`key-${name}.json`), JSON.stringify(k), { mode: 0o600 });
+      const r = await cli(['detect', '--key', f(`key-${name}.json`), '--debug', f('suspect.jsonl')]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toMatch(re);
+    }
+  });
+
+  it('a key family given to detect is refused, naming its fingerprint (never tested as its master key alone)', async () => {
+    const kg = await cli(['keygen', '--out', f('family.json'), '--tokenizer', 'r50k', '--cohorts', '4']);
+    const r = await cli(['detect', '--key', f('family.json'), f('suspect.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`is a key family (fingerprint ${kg.stdout.trim()}, 4 cohorts)`);
+  });
+});
+
 describe('finding 5: no internal exception text reaches the user', () => {
   const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
 

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKey } from '../src/index.js';
+import { parseKey, parseKeyFamily } from '../src/index.js';
 import { ROOT, runCli, scratch } from './cli-helpers.js';
 
 describe('radiomark (no command), --help, --version', () => {
@@ -51,6 +51,41 @@ describe('radiomark keygen', () => {
     const secret = (JSON.parse(text) as { secret: string }).secret;
     expect(r.stdout + r.stderr).not.toContain(secret);
     expect(readdirSync(s.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--cohorts K [--epoch-days D] writes a key family file (0600) holding only the master secret', async () => {
+    const out = join(s.dir, 'family.json');
+    const r = await runCli(['keygen', '--out', out, '--tokenizer', 'r50k', '--cohorts', '16', '--epoch-days', '30', '--epoch-origin', '2026-01-01']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{16}\n$/);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const text = readFileSync(out, 'utf8');
+    const family = parseKeyFamily(text, out);
+    expect(family.fingerprint).toBe(r.stdout.trim());
+    expect([family.cohorts, family.epochDays, family.epochOrigin]).toEqual([16, 30, '2026-01-01']);
+    expect(family.params).toEqual({ tokenizer: 'r50k', vocabSize: 50257 });
+    const file = JSON.parse(text) as Record<string, unknown>;
+    expect(Object.keys(file).sort()).toEqual(['family', 'fingerprint', 'format', 'scheme', 'secret', 'version']);
+    expect(text.match(/[0-9a-f]{64}/g)).toHaveLength(1); // the master secret, nothing derived
+    const cohortsOnly = await runCli(['keygen', '--out', join(s.dir, 'cohorts.json'), '--tokenizer', 'r50k', '--cohorts', '4']);
+    expect(parseKeyFamily(readFileSync(join(s.dir, 'cohorts.json'), 'utf8')).hasEpochs).toBe(false);
+    expect(cohortsOnly.code).toBe(0);
+  });
+
+  it('refuses bad family flags naming the flag and the value', async () => {
+    const cases: [string[], string][] = [
+      [['--cohorts', '0'], '--cohorts must be an integer in [1, 65536], got "0"'],
+      [['--cohorts', '2', '--epoch-days', '36501'], '--epoch-days must be an integer in [1, 36500], got "36501"'],
+      [['--epoch-days', '7'], '--epoch-days makes a key family: give --cohorts K too (--cohorts 1 for epochs alone)'],
+      [['--cohorts', '2', '--epoch-origin', '2026-01-01'], '--epoch-origin needs --epoch-days'],
+      [['--cohorts', '2', '--epoch-days', '7', '--epoch-origin', '1969-12-31'], '--epoch-origin: "epochOrigin" must be'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(['keygen', '--out', join(s.dir, 'never-family.json'), '--tokenizer', 'r50k', ...args])));
+    cases.forEach(([args, msg], i) => {
+      expect(runs[i]!.code, args.join(' ')).toBe(2);
+      expect(runs[i]!.stderr.startsWith(`radiomark keygen: ${msg}`), runs[i]!.stderr).toBe(true);
+    });
+    expect(readdirSync(s.dir)).not.toContain('never-family.json');
   });
 
   it('binds a Hugging Face tokenizer.json by name and vocabulary size', async () => {

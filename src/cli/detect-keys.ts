@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { Tokenizer } from '../tokenize/index.js';
-import { CliError, UsageError } from '../command/errors.js';
+import { isKeyFamily } from '../key/index.js';
+import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
+import { CliError, fromUser, UsageError } from '../command/errors.js';
 import { loadKeyFile, type LoadedKey } from './keyfile.js';
 import { openTokenizer } from './tokenizer.js';
 
@@ -24,6 +25,10 @@ async function loadKeys(paths: readonly string[], warn: (s: string) => void): Pr
   const keys: LoadedKey[] = [];
   for (const path of paths) {
     const k = await loadKeyFile(path);
+    if (isKeyFamily(k.key)) {
+      const shape = `${k.key.cohorts} cohort${k.key.cohorts === 1 ? '' : 's'}${k.key.epochDays ? `, epochs of ${k.key.epochDays} days` : ''}`;
+      throw new CliError(`--key ${path} is a key family (fingerprint ${k.key.fingerprint}, ${shape}); this detect tests single keys, and testing the family's master key alone would miss its members: refusing`);
+    }
     if (k.warning) warn(`${k.warning}\n`);
     if (keys.some((o) => o.key.fingerprint === k.key.fingerprint)) throw new UsageError(`--key ${path}: the same key (fingerprint ${k.key.fingerprint}) is given twice`);
     keys.push(k);
@@ -43,6 +48,9 @@ async function resolveTokenizer(keys: LoadedKey[], flagSpec: string | undefined,
     throw new CliError(`the keys were made for different tokenizers (${list}); test one tokenizer's keys per run`);
   }
   const [boundName, boundFile] = bound.size ? [...bound][0]! : [undefined, undefined];
+  if (boundName !== undefined && keys.some((k) => k.quotesKeyFile(boundName))) {
+    throw new CliError(`the key file ${boundFile} binds a tokenizer whose name looks like key material (field "scheme.tokenizer"; not shown): fix the key file`);
+  }
   const spec = flagSpec ?? boundName;
   if (spec === undefined) {
     if (tokensMode) return undefined;
@@ -51,7 +59,7 @@ async function resolveTokenizer(keys: LoadedKey[], flagSpec: string | undefined,
   if (flagSpec === undefined && boundName?.startsWith('hf:')) {
     throw new UsageError(`the key file ${boundFile} binds the Hugging Face tokenizer ${boundName}: pass --tokenizer PATH to its tokenizer.json`);
   }
-  const tok = await openTokenizer(spec);
+  const tok = flagSpec !== undefined ? await openTokenizer(spec) : await fromUser(`the key file ${boundFile} binds tokenizer ${spec}`, () => loadTokenizer(spec));
   if (boundName !== undefined && tok.name !== boundName) {
     throw new CliError(
       `the key file ${boundFile} was made for tokenizer ${boundName}, but --tokenizer ${spec}${spec === tok.name ? '' : ` is ${tok.name}`}: refusing, the green lists would not line up`,

@@ -82,3 +82,27 @@ export class KeyMaterialScan {
 export function keyMaterialMessage(name: string, why: string, use = 'read as suspect text'): string {
   return `${name} ${why}: key material is never ${use} (remove the key file from the inputs)`;
 }
+
+/**
+ * Runs of at least 16 hex digits in a key file's text (its secret, its fingerprint, and anything a
+ * hand edit put elsewhere): what a message about that file must never quote.
+ *
+ * @param text - the key file's text
+ */
+export function hexRuns(text: string): string[] {
+  return (text.match(/[0-9a-fA-F]{16,}/g) ?? []).map((r) => r.toLowerCase());
+}
+
+/**
+ * Whether `message` quotes 8 or more consecutive characters of any of `runs` (any case).
+ *
+ * @param message - a message about to be printed
+ * @param runs - from {@link hexRuns}
+ */
+export function quotesAny(message: string, runs: readonly string[]): boolean {
+  const m = message.toLowerCase();
+  return runs.some((r) => {
+    for (let i = 0; i + 8 <= r.length; i++) if (m.includes(r.slice(i, i + 8))) return true;
+    return false;
+  });
+}

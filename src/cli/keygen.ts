@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { generateKey, MAX_VOCAB_SIZE, serializeKey, type KeyParams, type SecretKey } from '../key/index.js';
+import { generateKey, generateKeyFamily, MAX_COHORTS, MAX_EPOCH_DAYS, MAX_VOCAB_SIZE, serializeKey, serializeKeyFamily, type KeyFamilyOptions, type KeyParams } from '../key/index.js';
 import { radiomarkErrorData } from '../errors.js';
 import { flag, num, parse, str, type OptionSpec } from '../command/args.js';
 import { EXIT_OK, EXIT_STATUS_HELP, type Command, type Io } from '../command/command.js';
@@ -14,9 +14,10 @@ import { openTokenizer } from './tokenizer.js';
 /** `radiomark keygen --help`. */
 export const KEYGEN_HELP = `Usage: radiomark keygen --out FILE --tokenizer NAME|PATH [options]
 
-Creates a new secret watermark key and writes it to FILE (mode 0600). The key file also binds the
-scheme parameters and the tokenizer, so the model server and the detector cannot be configured
-apart. Prints only the key's fingerprint (a non-secret id, safe to share and log).
+Creates a new secret watermark key (or, with --cohorts, a key family) and writes it to FILE
+(mode 0600). The key file also binds the scheme parameters and the tokenizer, so the model server
+and the detector cannot be configured apart. Prints only the key's fingerprint (a non-secret id,
+safe to share and log; a family's is its master key's).
 
 Options:
   --out FILE             where to write the key file (required; never printed)
@@ -27,14 +28,22 @@ Options:
                          only for padded logits). Alone, without --tokenizer, it makes a key
                          that binds no tokenizer: detect then needs --tokenizer every time
   --force                overwrite FILE if it is a regular file (the old key is lost)
+  --cohorts K            write a key family instead: one master key from which the server
+                         derives a key per cohort of accounts (K in 1..${MAX_COHORTS}), so
+                         that detect can say through which cohorts a student's data came
+  --epoch-days D         with --cohorts: also a key per epoch of D days (1..${MAX_EPOCH_DAYS}), so
+                         that detect can say when
+  --epoch-origin DATE    first day of epoch 0, YYYY-MM-DD (UTC) [default: today]
   --gamma G              green-list fraction, in (0, 1)             [default 0.25]
   --delta D              logit bias added to green tokens, >= 0      [default 3]
   --context-width H      preceding tokens that select the green list [default 2]
   -h, --help             show this help
 
-Example:
+Examples:
   radiomark keygen --out key.json --tokenizer o200k
   3f9c0a1b2c3d4e5f
+  radiomark keygen --out family.json --tokenizer o200k --cohorts 16 --epoch-days 30
+  9b8bf9dd64d2156f
 
 ${EXIT_STATUS_HELP}
 `;
@@ -47,7 +56,23 @@ const OPTIONS: Record<string, OptionSpec> = {
   'context-width': { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
+  cohorts: { type: 'string' },
+  'epoch-days': { type: 'string' },
+  'epoch-origin': { type: 'string' },
 };
+
+/** The family flags: undefined for a single key. */
+function familyShape(p: ReturnType<typeof parse>): KeyFamilyOptions | undefined {
+  const cohorts = num(p, 'cohorts', { integer: true, min: 1, max: MAX_COHORTS });
+  const epochDays = num(p, 'epoch-days', { integer: true, min: 1, max: MAX_EPOCH_DAYS });
+  const epochOrigin = str(p, 'epoch-origin');
+  if (cohorts === undefined) {
+    if (epochDays !== undefined || epochOrigin !== undefined) throw new UsageError(`--${epochDays !== undefined ? 'epoch-days' : 'epoch-origin'} makes a key family: give --cohorts K too (--cohorts 1 for epochs alone)`);
+    return undefined;
+  }
+  if (epochOrigin !== undefined && epochDays === undefined) throw new UsageError('--epoch-origin needs --epoch-days');
+  return { cohorts, ...(epochDays !== undefined ? { epochDays } : {}), ...(epochOrigin !== undefined ? { epochOrigin } : {}) };
+}
 
 /** The key's parameters from the flags (the tokenizer loaded to read its name and size). */
 async function keyParams(p: ReturnType<typeof parse>): Promise<KeyParams> {
@@ -75,12 +100,29 @@ async function keyParams(p: ReturnType<typeof parse>): Promise<KeyParams> {
   return params;
 }
 
-const FLAG_OF: Record<string, string> = { gamma: '--gamma', delta: '--delta', contextWidth: '--context-width', vocabSize: '--vocab-size', tokenizer: '--tokenizer' };
+const FLAG_OF: Record<string, string> = {
+  gamma: '--gamma',
+  delta: '--delta',
+  contextWidth: '--context-width',
+  vocabSize: '--vocab-size',
+  tokenizer: '--tokenizer',
+  cohorts: '--cohorts',
+  epochDays: '--epoch-days',
+  epochOrigin: '--epoch-origin',
+};
 
-/** A key for `params`; a parameter the key room refuses is reported by its flag (read from the error's data). */
-function newKey(params: KeyParams): SecretKey {
+/**
+ * The key file's text and fingerprint for `params` (a family when `shape` is given); a value the
+ * key room refuses is reported by its flag (read from the error's data).
+ */
+function newKeyFile(params: KeyParams, shape: KeyFamilyOptions | undefined): { text: string; fingerprint: string } {
   try {
-    return generateKey(params);
+    if (shape === undefined) {
+      const key = generateKey(params);
+      return { text: serializeKey(key), fingerprint: key.fingerprint };
+    }
+    const family = generateKeyFamily({ ...shape, ...params });
+    return { text: serializeKeyFamily(family), fingerprint: family.fingerprint };
   } catch (e) {
     const field = radiomarkErrorData(e)?.field;
     if (field !== undefined && FLAG_OF[field]) throw new CliError(`${FLAG_OF[field]}: ${reason(e)}`, undefined, { cause: e });
@@ -106,10 +148,11 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   const path = str(p, 'out');
   if (path === undefined || path === '') throw new UsageError('--out FILE is required (see radiomark keygen --help)');
   if (path === '-') throw new UsageError('--out - would print the secret; give a file name');
+  const shape = familyShape(p);
   const params = await keyParams(p);
-  const key = newKey(params);
-  await writeSecretFile(path, serializeKey(key), flag(p, 'force'));
-  io.out(`${key.fingerprint}\n`);
+  const file = newKeyFile(params, shape);
+  await writeSecretFile(path, file.text, flag(p, 'force'));
+  io.out(`${file.fingerprint}\n`);
   return EXIT_OK;
 }
 
