@@ -9,13 +9,18 @@ import { checkArrayLike, rangeError, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import { Engine } from './engine.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions, type Rules } from './options.js';
 import { assembleResult } from './result.js';
 import { configDigest, mergeState, snapshot, type Mergeable } from './state.js';
-import { newTally, type Tally } from './tally.js';
+import { newTally, type Tally, type TallyShape } from './tally.js';
 import type { AddOptions, DetectionResult, Detector, DetectorOptions, DetectorState } from './types.js';
 
 const API = 'createDetector';
+
+/** The sizes of a detector's counts. */
+function tallyShape(r: Rules, positions: boolean): TallyShape {
+  return { decoys: r.decoys, strata: r.strata?.count ?? 0, levels: r.weights === null ? 0 : r.weights.levels + 1, trace: r.curve, positions };
+}
 
 /**
  * Creates a corpus-level radioactivity detector: position rules R0-R4 and the filter, a compact
@@ -75,7 +80,7 @@ export class DetectorImpl implements Detector, Mergeable {
     this.engine = new Engine(resolved, api);
     this.greenProbability = this.engine.greenProbability;
     this.recordPositions = recordPositions;
-    this.tally = newTally(resolved.rules.decoys, resolved.rules.curve, recordPositions);
+    this.tally = newTally(tallyShape(resolved.rules, recordPositions));
     this.covered = [resolved.rules.shardIndex];
     this.configDigest = configDigest(this.engine);
   }
@@ -94,17 +99,44 @@ export class DetectorImpl implements Detector, Mergeable {
     const doc = this.tally.documents;
     checkArrayLike(api, 'completion', completion);
     if (options !== undefined && (options === null || typeof options !== 'object')) throw typeError(api, 'options', 'an object', options);
-    const prompt = options?.promptTokens;
-    if (prompt !== undefined) checkArrayLike(api, 'promptTokens', prompt);
     const e = this.engine;
-    const ids = e.load(completion, 'A', api, `document ${doc}, completion`);
+    const n = completion.length;
+    const { labels, levels } = this.perPosition(api, doc, n, options);
+    const b = e.block;
+    const base = b.reserve(n);
+    e.loadInto(completion, b.ids, base, api, `document ${doc}, completion`);
+    b.toks.set(b.ids.subarray(base, base + n), base);
+    const prompt = options?.promptTokens;
     let usePrompt = false;
-    if (prompt !== undefined && e.rules.promptExclusion) {
-      usePrompt = e.setPrompt(e.load(prompt, 'P', api, `document ${doc}, promptTokens`), prompt.length);
+    if (prompt !== undefined) {
+      checkArrayLike(api, 'promptTokens', prompt);
+      const p = e.loadPrompt(prompt, api, `document ${doc}, promptTokens`);
+      if (e.rules.promptExclusion) usePrompt = e.setPrompt(p, prompt.length);
     }
     this.touched = true;
-    e.score(this.tally, ids, ids, completion.length, usePrompt);
+    e.document(this.tally, base, n, usePrompt, labels, levels);
     return doc;
+  }
+
+  /** Reads the per-position strata labels and weights of `add` (required exactly when the options ask for them). */
+  private perPosition(api: string, doc: number, n: number, options: AddOptions | undefined): { labels: Uint8Array | null; levels: Uint8Array | null } {
+    const r = this.engine.rules;
+    const wantLabels = r.strata !== null && r.strata.kind === 'labels';
+    const labelsIn = options?.strata;
+    const weightsIn = options?.weights;
+    if (wantLabels !== (labelsIn !== undefined)) {
+      throw typeError(api, 'strata', wantLabels ? 'a label per position (the detector was created with strata: { count })' : 'unset (the detector was not created with strata: { count })', labelsIn);
+    }
+    if ((r.weights !== null) !== (weightsIn !== undefined)) {
+      throw typeError(api, 'weights', r.weights !== null ? 'a weight per position (the detector was created with weights)' : 'unset (the detector was not created with weights)', weightsIn);
+    }
+    if (labelsIn !== undefined) checkArrayLike(api, 'strata', labelsIn);
+    if (weightsIn !== undefined) checkArrayLike(api, 'weights', weightsIn);
+    const e = this.engine;
+    return {
+      labels: labelsIn === undefined ? null : e.loadLabels(labelsIn, n, api, `document ${doc}, strata`),
+      levels: weightsIn === undefined ? null : e.loadWeights(weightsIn, n, api, `document ${doc}, weights`),
+    };
   }
 
   addPredictions(text: ArrayLike<number>, predicted: ArrayLike<number>): number {
@@ -115,11 +147,14 @@ export class DetectorImpl implements Detector, Mergeable {
     if (predicted.length !== text.length) {
       throw rangeError(api, 'predicted', `one id per text position (length ${text.length})`, predicted);
     }
+    const { labels, levels } = this.perPosition(api, doc, text.length, undefined);
     const e = this.engine;
-    const ids = e.load(text, 'A', api, `document ${doc}, text`);
-    const toks = e.load(predicted, 'B', api, `document ${doc}, predicted`);
+    const b = e.block;
+    const base = b.reserve(text.length);
+    e.loadInto(text, b.ids, base, api, `document ${doc}, text`);
+    e.loadInto(predicted, b.toks, base, api, `document ${doc}, predicted`);
     this.touched = true;
-    e.score(this.tally, ids, toks, text.length, false);
+    e.document(this.tally, base, text.length, false, labels, levels);
     return doc;
   }
 
@@ -129,7 +164,8 @@ export class DetectorImpl implements Detector, Mergeable {
    */
   reset(expected: number): void {
     const r = this.engine.rules;
-    this.tally = newTally(r.decoys, r.curve, this.recordPositions);
+    this.engine.flush(this.tally);
+    this.tally = newTally(tallyShape(r, this.recordPositions));
     this.engine.resetDedup(expected);
     this.covered = [r.shardIndex];
     this.touched = false;
@@ -138,14 +174,17 @@ export class DetectorImpl implements Detector, Mergeable {
 
   result(): DetectionResult {
     const e = this.engine;
+    e.flush(this.tally);
     return assembleResult({ fingerprint: this.fingerprint, config: this.config, rules: e.rules, greenProbability: e.greenProbability, tally: this.tally, covered: this.covered });
   }
 
   state(): DetectorState {
+    this.engine.flush(this.tally);
     return snapshot(this);
   }
 
   merge(state: DetectorState): void {
+    this.engine.flush(this.tally);
     mergeState('detector.merge', this, state);
   }
 }

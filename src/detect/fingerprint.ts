@@ -132,6 +132,8 @@ export class FingerprintSet {
   table: Uint32Array;
   /** Number of stored fingerprints. */
   size = 0;
+  /** Occurrence count per slot (a counting set), or null. */
+  private counts: Uint32Array | null;
   private mask: number;
   private limit: number;
   private readonly salt: number;
@@ -139,9 +141,11 @@ export class FingerprintSet {
   /**
    * @param capacity - expected number of entries (the table is sized for it)
    * @param salt - mixed into the slot index (so that crafted inputs cannot pick slots)
+   * @param counting - also count how often each fingerprint was added (4 more bytes per slot)
    */
-  constructor(capacity = 1024, salt = 0) {
+  constructor(capacity = 1024, salt = 0, counting = false) {
     this.table = new Uint32Array(0);
+    this.counts = counting ? new Uint32Array(0) : null;
     this.mask = 0;
     this.limit = 0;
     this.salt = salt >>> 0;
@@ -153,9 +157,9 @@ export class FingerprintSet {
     return this.mask + 1;
   }
 
-  /** Bytes held by the table. */
+  /** Bytes held by the table (and the counts). */
   get bytes(): number {
-    return this.table.byteLength;
+    return this.table.byteLength + (this.counts === null ? 0 : this.counts.byteLength);
   }
 
   private index(lo: number, hi: number): number {
@@ -170,41 +174,79 @@ export class FingerprintSet {
     return this.table[2 * this.index(lo, hi) + 1]!;
   }
 
-  /** Whether `(lo, hi)` is present. */
-  has(lo: number, hi: number): boolean {
+  /** The slot holding `(lo, hi)`, or the empty slot where it would go (bit 31 set then). */
+  private find(lo: number, hi: number): number {
     const t = this.table;
     const mask = this.mask;
     let i = this.index(lo, hi);
     for (;;) {
       const h = t[2 * i + 1]!;
-      if (h === 0) return false;
-      if (h === hi && t[2 * i] === lo) return true;
+      if (h === 0) return (i | 0x80000000) >>> 0;
+      if (h === hi && t[2 * i] === lo) return i;
       i = (i + 1) & mask;
     }
   }
 
-  /** Adds `(lo, hi)`; returns true when it was not present. */
+  /** Whether `(lo, hi)` is present. */
+  has(lo: number, hi: number): boolean {
+    return this.find(lo, hi) < 0x80000000;
+  }
+
+  /** How often `(lo, hi)` was added to a counting set (0 when absent). */
+  count(lo: number, hi: number): number {
+    const i = this.find(lo, hi);
+    return i >= 0x80000000 ? 0 : this.counts![i]!;
+  }
+
+  /** Adds `(lo, hi)` (counting one more occurrence in a counting set); returns true when it was not present. */
   add(lo: number, hi: number): boolean {
-    const t = this.table;
-    const mask = this.mask;
-    let i = this.index(lo, hi);
-    for (;;) {
-      const h = t[2 * i + 1]!;
-      if (h === 0) break;
-      if (h === hi && t[2 * i] === lo) return false;
-      i = (i + 1) & mask;
+    let i = this.find(lo, hi);
+    const counts = this.counts;
+    if (i < 0x80000000) {
+      if (counts !== null) counts[i]++;
+      return false;
     }
+    i &= 0x7fffffff;
+    const t = this.table;
     t[2 * i] = lo;
     t[2 * i + 1] = hi;
+    if (counts !== null) counts[i] = 1;
     if (++this.size > this.limit) this.grow();
     return true;
   }
+
+  /**
+   * Adds a block of fingerprints in order and writes 1 to `isNew[k]` when `(lo[k], hi[k])` was not
+   * present before (earlier entries of the block included), else 0. Home slots are loaded in runs
+   * of 64 before the probes, so that independent cache and TLB misses overlap.
+   * @returns the number of new fingerprints
+   */
+  addBlock(lo: Uint32Array, hi: Uint32Array, count: number, isNew: Uint8Array): number {
+    let added = 0;
+    let sink = 0;
+    for (let c = 0; c < count; c += 64) {
+      const end = c + 64 < count ? c + 64 : count;
+      for (let k = c; k < end; k++) sink ^= this.touch(lo[k]!, hi[k]!);
+      for (let k = c; k < end; k++) {
+        const fresh = this.add(lo[k]!, hi[k]!) ? 1 : 0;
+        isNew[k] = fresh;
+        added += fresh;
+      }
+    }
+    this.sink = sink;
+    return added;
+  }
+
+  /** Keeps the prefetch loads observable. */
+  private sink = 0;
 
   private grow(): void {
     const old = this.table;
     const slots = 2 * (this.mask + 1);
     if (slots > 2 ** 30) throw new RadiomarkRangeError(`detector: the dedup set cannot grow beyond 2^30 slots (${this.size} entries)`, { api: 'detector', field: 'dedup' });
+    const oldCounts = this.counts;
     this.table = new Uint32Array(2 * slots);
+    if (oldCounts !== null) this.counts = new Uint32Array(slots);
     this.mask = slots - 1;
     this.limit = Math.floor(slots * MAX_LOAD);
     const t = this.table;
@@ -217,6 +259,7 @@ export class FingerprintSet {
       while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
       t[2 * i] = lo;
       t[2 * i + 1] = hi;
+      if (oldCounts !== null) this.counts![i] = oldCounts[j >>> 1]!;
     }
   }
 
@@ -225,6 +268,7 @@ export class FingerprintSet {
     let slots = 16;
     while (slots * MAX_LOAD < capacity) slots *= 2;
     this.table = new Uint32Array(2 * slots);
+    if (this.counts !== null) this.counts = new Uint32Array(slots);
     this.mask = slots - 1;
     this.limit = Math.floor(slots * MAX_LOAD);
     this.size = 0;
@@ -232,7 +276,10 @@ export class FingerprintSet {
 
   /** Removes every entry, keeping the table's size. */
   clear(): void {
-    if (this.size > 0) this.table.fill(0);
+    if (this.size > 0) {
+      this.table.fill(0);
+      this.counts?.fill(0);
+    }
     this.size = 0;
   }
 
@@ -250,17 +297,20 @@ export class FingerprintSet {
     return out;
   }
 
-  /** An order-independent digest of the contents (count, sums and xors of both words). */
+  /** An order-independent digest of the contents (count, sums and xors of both words, and of the counts). */
   digest(): string {
     const t = this.table;
-    let s0 = 0, s1 = 0, x0 = 0, x1 = 0;
+    const counts = this.counts;
+    let s0 = 0, s1 = 0, x0 = 0, x1 = 0, xc = 0;
     for (let j = 0; j < t.length; j += 2) {
       if (t[j + 1] === 0) continue;
       s0 = (s0 + t[j]!) >>> 0;
       s1 = (s1 + t[j + 1]!) >>> 0;
       x0 = (x0 ^ mix32(t[j]! ^ 0x5bd1e995)) >>> 0;
       x1 = (x1 ^ mix32(t[j + 1]! ^ 0x1b873593)) >>> 0;
+      if (counts !== null) xc = (xc ^ mix32((t[j]! ^ Math.imul(counts[j >>> 1]!, 0x27d4eb2d)) >>> 0)) >>> 0;
     }
-    return `${this.size}:${s0.toString(16)}:${s1.toString(16)}:${x0.toString(16)}:${x1.toString(16)}`;
+    const tail = counts === null ? '' : `:${xc.toString(16)}`;
+    return `${this.size}:${s0.toString(16)}:${s1.toString(16)}:${x0.toString(16)}:${x1.toString(16)}${tail}`;
   }
 }

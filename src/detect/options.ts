@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { checkId, checkInteger, checkOpenUnit, checkOptionalBoolean, rangeError, typeError } from '../assert.js';
+import { checkId, checkInteger, checkNumber, checkOpenUnit, checkOptionalBoolean, rangeError, typeError } from '../assert.js';
 import { SecretKey, type KeyParams } from '../key/secret-key.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
-import { DEFAULT_ALPHA, MAX_DECOYS, type DetectorOptions } from './types.js';
+import { DEFAULT_ALPHA, MAX_DECOYS, type Alternative, type DetectorOptions, type StrataMethod } from './types.js';
 
 /** Largest shard count. */
 export const MAX_SHARDS = 65_536;
@@ -35,7 +35,41 @@ export interface Rules {
   readonly shardIndex: number;
   /** Number of shards (1 when unsharded). */
   readonly shardCount: number;
+  /** The pooled test's alternative. */
+  readonly alternative: Alternative;
+  /** Strata, or null. */
+  readonly strata: StrataRule | null;
+  /** Weights, or null. */
+  readonly weights: WeightRule | null;
+  /** Rare-window scope `[min, max]` of the window's reference count, or null. */
+  readonly scope: { readonly min: number; readonly max: number } | null;
 }
+
+/** Strata, validated. */
+export interface StrataRule {
+  /** `labels`: per position from `add`; `window-count`: from the window's count in the reference. */
+  readonly kind: 'labels' | 'window-count';
+  /** Number of strata. */
+  readonly count: number;
+  /** With `window-count`: the bounds (stratum j is `bounds[j-1] <= c < bounds[j]`). */
+  readonly bounds: readonly number[];
+  /** Combination method. */
+  readonly method: StrataMethod;
+}
+
+/** Weights, validated. */
+export interface WeightRule {
+  /** Largest weight. */
+  readonly max: number;
+  /** Number of integer levels. */
+  readonly levels: number;
+}
+
+/** Largest number of strata. */
+export const MAX_STRATA = 256;
+
+/** Largest number of weight levels. */
+export const MAX_LEVELS = 255;
 
 /** Everything the engine needs, validated. */
 export interface ResolvedOptions {
@@ -47,6 +81,67 @@ export interface ResolvedOptions {
   readonly rules: Rules;
   /** The reference sequences of the filter (checked to be iterable; ids are checked as they are read). */
   readonly filter: Iterable<unknown> | undefined;
+  /**
+   * The reference sequences whose window counts the scope or the built-in strata read (at most
+   * one reference: both must then name the same iterable), and the option that named them.
+   */
+  readonly reference: { readonly field: 'scope.reference' | 'strata.reference'; readonly sequences: Iterable<unknown> } | undefined;
+}
+
+/** Reads an optional method of combining strata. */
+function methodOf(api: string, v: unknown): StrataMethod {
+  if (v === undefined) return 'fisher';
+  if (v !== 'fisher' && v !== 'min-p') throw rangeError(api, 'strata.method', '"fisher" or "min-p"', v);
+  return v;
+}
+
+/** Reads `strata`. */
+function strataOf(api: string, v: unknown): { rule: StrataRule; reference: Iterable<unknown> | undefined } | null {
+  if (v === undefined) return null;
+  if (v === null || typeof v !== 'object') throw typeError(api, 'strata', '{ count } or { reference, bounds }', v);
+  const o = v as Record<string, unknown>;
+  const method = methodOf(api, o.method);
+  if (o.reference === undefined) {
+    checkInteger(api, 'strata.count', o.count, 2, MAX_STRATA);
+    return { rule: { kind: 'labels', count: o.count, bounds: [], method }, reference: undefined };
+  }
+  if (!isIterable(o.reference)) throw typeError(api, 'strata.reference', 'an iterable of token-id sequences', o.reference);
+  if (o.count !== undefined) throw typeError(api, 'strata.count', 'unset with strata.reference (the bounds give the strata)', o.count);
+  const b = o.bounds;
+  if (!Array.isArray(b)) throw typeError(api, 'strata.bounds', 'an array of counts', b);
+  if (b.length < 1 || b.length > MAX_STRATA - 1) throw rangeError(api, 'strata.bounds', `1 to ${MAX_STRATA - 1} counts`, b);
+  b.forEach((x: unknown, j) => checkInteger(api, `strata.bounds[${j}]`, x, j === 0 ? 1 : (b[j - 1] as number) + 1, 2 ** 32 - 1));
+  return { rule: { kind: 'window-count', count: b.length + 1, bounds: [...(b as number[])], method }, reference: o.reference };
+}
+
+/** Reads `weights`. */
+function weightsOf(api: string, v: unknown): WeightRule | null {
+  if (v === undefined) return null;
+  if (v === null || typeof v !== 'object') throw typeError(api, 'weights', '{ max?, levels? }', v);
+  const { max = 1, levels = 16 } = v as { max?: unknown; levels?: unknown };
+  checkNumber(api, 'weights.max', max);
+  if (!(max > 0 && Number.isFinite(max))) throw rangeError(api, 'weights.max', 'a finite number > 0', max);
+  checkInteger(api, 'weights.levels', levels, 1, MAX_LEVELS);
+  return { max, levels };
+}
+
+/** Reads `scope`. */
+function scopeOf(api: string, v: unknown): { min: number; max: number; reference: Iterable<unknown> } | null {
+  if (v === undefined) return null;
+  if (v === null || typeof v !== 'object') throw typeError(api, 'scope', '{ reference, min?, max }', v);
+  const { reference, min = 0, max } = v as { reference?: unknown; min?: unknown; max?: unknown };
+  if (!isIterable(reference)) throw typeError(api, 'scope.reference', 'an iterable of token-id sequences', reference);
+  checkInteger(api, 'scope.min', min, 0, 2 ** 32 - 1);
+  checkInteger(api, 'scope.max', max, min, 2 ** 32 - 1);
+  return { min, max, reference };
+}
+
+/** Refuses two variants at once (each combination would need its own null check). */
+function checkOneVariant(api: string, used: readonly [string, boolean][]): void {
+  const on = used.filter(([, u]) => u).map(([n]) => n);
+  if (on.length > 1) {
+    throw typeError(api, on[1]!, `unset with ${on[0]} (detector variants do not combine: each has its own null check)`, 'set');
+  }
 }
 
 function isIterable(v: unknown): v is Iterable<unknown> {
@@ -83,6 +178,15 @@ function shardOf(api: string, s: unknown): { index: number; count: number } {
   return { index, count };
 }
 
+/** The one reference whose window counts the scope and built-in strata read. */
+function referenceOf(api: string, strata: Iterable<unknown> | undefined, scope: Iterable<unknown> | undefined): ResolvedOptions['reference'] {
+  if (strata !== undefined && scope !== undefined && strata !== scope) {
+    throw typeError(api, 'strata.reference', 'the same reference as scope.reference (one reference is read once)', strata);
+  }
+  if (scope !== undefined) return { field: 'scope.reference', sequences: scope };
+  return strata === undefined ? undefined : { field: 'strata.reference', sequences: strata };
+}
+
 /**
  * Validates the options of `createDetector` (and of the APIs built on it) and resolves the scheme
  * parameters with the key file's.
@@ -117,6 +221,20 @@ export function resolveOptions(api: string, options: DetectorOptions): ResolvedO
   if (options.filter !== undefined && !isIterable(options.filter)) {
     throw typeError(api, 'filter', 'an iterable of token-id sequences', options.filter);
   }
-  const rules: Rules = { specials, eots, promptExclusion, dedup, budget, decoys, curve, alpha, shardIndex: shard.index, shardCount: shard.count };
-  return { key, config, rules, filter: options.filter };
+  const alternative = options.alternative ?? 'greater';
+  if (alternative !== 'greater' && alternative !== 'two-sided') throw rangeError(api, 'alternative', '"greater" or "two-sided"', alternative);
+  const strata = strataOf(api, options.strata);
+  const weights = weightsOf(api, options.weights);
+  const scope = scopeOf(api, options.scope);
+  checkOneVariant(api, [
+    ['alternative', alternative === 'two-sided'],
+    ['strata', strata !== null],
+    ['weights', weights !== null],
+  ]);
+  const reference = referenceOf(api, strata?.reference, scope?.reference);
+  const rules: Rules = {
+    specials, eots, promptExclusion, dedup, budget, decoys, curve, alpha, shardIndex: shard.index, shardCount: shard.count,
+    alternative, strata: strata?.rule ?? null, weights, scope: scope === null ? null : { min: scope.min, max: scope.max },
+  };
+  return { key, config, rules, filter: options.filter, reference };
 }

@@ -7,10 +7,11 @@
  */
 import { mix32 } from '../random/index.js';
 import type { ResolvedParams } from '../scheme/config.js';
-import { binomialTail, ksUniform, zScore } from '../stats/index.js';
+import { binomialTail, binomialTwoSided, ksUniform, zScore } from '../stats/index.js';
 import type { Rules } from './options.js';
 import type { Tally } from './tally.js';
-import { DECOY_KS_ALPHA, type CurvePoint, type DecoyReport, type DetectionResult, type DocumentScore, type Verdict } from './types.js';
+import { DECOY_KS_ALPHA, type Alternative, type CurvePoint, type DecoyReport, type DetectionResult, type DocumentScore, type Verdict } from './types.js';
+import { strataTest, testName, twoSided, weightedTest } from './variants.js';
 
 /**
  * Deterministic uniform number in (0, 1) from two integers (for randomized p-values).
@@ -66,22 +67,53 @@ export interface ResultInput {
   readonly covered: readonly number[];
 }
 
-/** The verdict on the pooled test, with its warnings. */
-function verdictOf(N: number, log10PValue: number | null, p: number, alpha: number, warnings: string[]): Verdict {
-  const verdict: Verdict = underpowered(N, p, alpha) ? 'insufficient' : (log10PValue as number) <= Math.log10(alpha) ? 'detected' : 'not-detected';
+/** The verdict, with its warnings. A two-sided test needs twice the evidence of a one-sided one. */
+function verdictOf(N: number, log10PValue: number | null, p: number, alpha: number, twoSided: boolean, warnings: string[]): Verdict {
+  const short = underpowered(N, p, twoSided ? alpha / 2 : alpha);
+  const verdict: Verdict = short ? 'insufficient' : (log10PValue as number) <= Math.log10(alpha) ? 'detected' : 'not-detected';
   if (N === 0) warnings.push('nothing was scored: the corpus gives no evidence either way (see "skipped")');
   else if (verdict === 'insufficient') warnings.push(`only ${N} positions were scored: even all green could not reach alpha ${alpha}`);
   return verdict;
 }
 
-function perDocumentScores(t: Tally, p: number): DocumentScore[] {
+/** log10 p of the pooled count `g` of `n` under the alternative (`n > 0`). */
+function pooledLog10(g: number, n: number, p: number, alternative: Alternative): number {
+  return alternative === 'two-sided' ? binomialTwoSided(g, n, p).log10PValue : binomialTail(g, n, p).log10PValue;
+}
+
+function perDocumentScores(t: Tally, p: number, alternative: Alternative): DocumentScore[] {
   const out: DocumentScore[] = new Array(t.documents);
   for (let d = 0; d < t.documents; d++) {
     const n = t.docScored[d]!;
     const g = t.docGreen[d]!;
-    out[d] = { index: d, scored: n, green: g, log10PValue: n > 0 ? binomialTail(g, n, p).log10PValue : null };
+    out[d] = { index: d, scored: n, green: g, log10PValue: n > 0 ? pooledLog10(g, n, p, alternative) : null };
   }
   return out;
+}
+
+/** The verdict's test: its log10 p-value and the variant's report. */
+function verdictTest(input: ResultInput): { pValue: number | null; log10PValue: number | null; extra: Partial<DetectionResult> } {
+  const { rules: r, tally: t, greenProbability: p } = input;
+  const N = t.scored;
+  // The variant's report is there even when nothing was scored (its counts are then zero); the
+  // verdict's p-value is null then.
+  const tested = (log10PValue: number, extra: Partial<DetectionResult>) =>
+    N === 0 ? { pValue: null, log10PValue: null, extra } : { pValue: 10 ** log10PValue, log10PValue, extra };
+  if (r.strata !== null) {
+    const strata = strataTest(t, r.strata, p);
+    return tested(strata.log10PValue, { strata });
+  }
+  if (r.weights !== null) {
+    const weighted = weightedTest(t, r.weights.levels, r.weights.max, p);
+    return tested(weighted.log10PValue, { weighted });
+  }
+  if (N === 0) return { pValue: null, log10PValue: null, extra: {} };
+  if (r.alternative === 'two-sided') {
+    const two = twoSided(t.green, N, p);
+    return tested(two.log10PValue, { twoSided: two.report });
+  }
+  const tail = binomialTail(t.green, N, p);
+  return { pValue: tail.pValue, log10PValue: tail.log10PValue, extra: {} };
 }
 
 /**
@@ -93,9 +125,8 @@ export function assembleResult(input: ResultInput): DetectionResult {
   const N = t.scored;
   const S = t.green;
   const warnings: string[] = [];
-  const tail = N > 0 ? binomialTail(S, N, p) : null;
-  const log10PValue = tail === null ? null : tail.log10PValue;
-  const verdict = verdictOf(N, log10PValue, p, r.alpha, warnings);
+  const { pValue, log10PValue, extra } = verdictTest(input);
+  const verdict = verdictOf(N, log10PValue, p, r.alpha, r.alternative === 'two-sided', warnings);
   if (!r.dedup) warnings.push('deduplication is off (benchmarking only): repeated pairs are counted again and the p-value is not valid');
   const covered = [...input.covered].sort((a, b) => a - b);
   const result: DetectionResult = {
@@ -109,30 +140,35 @@ export function assembleResult(input: ResultInput): DetectionResult {
     green: S,
     greenFraction: N > 0 ? S / N : null,
     z: N > 0 ? zScore(S, N, p) : null,
-    pValue: tail === null ? null : tail.pValue,
+    pValue,
     log10PValue,
+    test: testName(r),
     alpha: r.alpha,
     verdict,
     skipped: { ...t.skipped },
     dedup: r.dedup,
     budget: r.budget > 0 ? { limit: r.budget, reached: t.budgetReached } : null,
     shards: r.shardCount > 1 ? { count: r.shardCount, covered } : null,
-    perDocument: perDocumentScores(t, p),
+    perDocument: perDocumentScores(t, p, r.alternative),
     warnings,
+    ...extra,
   };
   if (r.shardCount > 1 && covered.length < r.shardCount) {
     warnings.push(`only shards ${covered.join(', ')} of ${r.shardCount} are merged: the counts cover part of the corpus`);
   }
-  if (r.curve && t.trace !== null) result.curve = curvePoints(t, p);
+  if (r.curve && t.trace !== null) result.curve = curvePoints(t, p, r.alternative);
   if (r.decoys > 0) {
-    result.decoys = decoyReport(t, r.decoys, p, log10PValue);
+    // Decoys check the pipeline through the pooled count: the real key's pooled p-value is ranked
+    // among theirs, whatever test gives the verdict.
+    const pooled = N > 0 ? pooledLog10(S, N, p, r.alternative) : null;
+    result.decoys = decoyReport(t, r.decoys, p, pooled, r.alternative);
     if (result.decoys.warning) warnings.push(result.decoys.warning);
   }
   return result;
 }
 
 /** The running p-value after each 1% of the scored positions. */
-function curvePoints(t: Tally, p: number): CurvePoint[] {
+function curvePoints(t: Tally, p: number, alternative: Alternative): CurvePoint[] {
   const N = t.traceLength;
   const trace = t.trace!;
   const out: CurvePoint[] = [];
@@ -142,20 +178,20 @@ function curvePoints(t: Tally, p: number): CurvePoint[] {
     const upto = Math.ceil((k * N) / 100);
     if (upto === 0 || upto === pos) continue;
     while (pos < upto) g += trace[pos++]!;
-    out.push({ fraction: k / 100, scored: upto, green: g, log10PValue: binomialTail(g, upto, p).log10PValue });
+    out.push({ fraction: k / 100, scored: upto, green: g, log10PValue: pooledLog10(g, upto, p, alternative) });
   }
   return out;
 }
 
 /** The decoy-key check (N3): rank p-value and KS uniformity of the decoys' randomized p-values. */
-function decoyReport(t: Tally, M: number, p: number, realLog10: number | null): DecoyReport {
+function decoyReport(t: Tally, M: number, p: number, realLog10: number | null, alternative: Alternative): DecoyReport {
   const N = t.scored;
   const values: number[] = [];
   const randomized: number[] = [];
   let asExtreme = 0;
   for (let j = 0; j < M; j++) {
     const g = t.decoyGreen[j]!;
-    const lg = N > 0 ? binomialTail(g, N, p).log10PValue : 0;
+    const lg = N > 0 ? pooledLog10(g, N, p, alternative) : 0;
     values.push(lg);
     if (realLog10 !== null && lg <= realLog10) asExtreme++;
     if (N > 0) randomized.push(randomizedPValue(g, N, p, uniformFrom(0x6a09e667, j)));

@@ -52,6 +52,11 @@ export function configDigest(engine: Engine): string {
     budget: r.budget,
     curve: r.curve,
     shardCount: r.shardCount,
+    alternative: r.alternative,
+    strata: r.strata,
+    weights: r.weights,
+    scope: r.scope,
+    reference: engine.refCounts ? engine.refCounts.digest() : null,
   });
   return bytesToHex(sha256(utf8ToBytes(digestInput))).slice(0, 32);
 }
@@ -62,7 +67,7 @@ export function snapshot(d: Mergeable): DetectorState {
   const r = d.engine.rules;
   return {
     format: DETECTOR_STATE_FORMAT,
-    version: 1,
+    version: 2,
     fingerprint: d.fingerprint,
     configDigest: d.configDigest,
     shardCount: r.shardCount,
@@ -77,6 +82,10 @@ export function snapshot(d: Mergeable): DetectorState {
     pairs: d.engine.pairs ? d.engine.pairs.entries() : new Uint32Array(0),
     trace: r.curve && t.trace ? t.trace.slice(0, t.traceLength) : null,
     budgetReached: t.budgetReached,
+    strataScored: t.strataScored.slice(),
+    strataGreen: t.strataGreen.slice(),
+    levelScored: t.levelScored.slice(),
+    levelGreen: t.levelGreen.slice(),
   };
 }
 
@@ -148,10 +157,19 @@ export function mergeState(api: string, d: Mergeable, state: DetectorState): voi
     t.docScored[doc] += state.docScored[doc]!;
     t.docGreen[doc] += state.docGreen[doc]!;
   }
-  for (let j = 0; j < t.decoyGreen.length; j++) t.decoyGreen[j] += state.decoyGreen[j]!;
+  addInto(t.decoyGreen, state.decoyGreen);
+  addInto(t.strataScored, state.strataScored);
+  addInto(t.strataGreen, state.strataGreen);
+  addInto(t.levelScored, state.levelScored);
+  addInto(t.levelGreen, state.levelGreen);
   d.covered.push(...state.covered);
   d.touched = true;
   d.merged = true;
+}
+
+/** `into[j] += from[j]` (the arrays have the same length: the config digests agree). */
+function addInto(into: Uint32Array, from: Uint32Array): void {
+  for (let j = 0; j < into.length; j++) into[j] += from[j]!;
 }
 
 /** Throws a TypeError naming the field unless `s` has the shape of a {@link DetectorState}. */
@@ -162,7 +180,7 @@ export function checkState(api: string, s: unknown): asserts s is DetectorState 
     if (!ok) throw typeError(api, `state.${f}`, what, o[f]);
   };
   need(o.format === DETECTOR_STATE_FORMAT, 'format', `"${DETECTOR_STATE_FORMAT}"`);
-  need(o.version === 1, 'version', '1');
+  need(o.version === 2, 'version', '2');
   for (const f of ['documents', 'scored', 'green', 'shardCount'] as const) {
     need(typeof o[f] === 'number' && Number.isInteger(o[f]) && (o[f] as number) >= 0, f, 'a non-negative integer');
   }
@@ -171,7 +189,9 @@ export function checkState(api: string, s: unknown): asserts s is DetectorState 
   need(Array.isArray(o.covered) && o.covered.every((c) => Number.isInteger(c)), 'covered', 'a list of shard indexes');
   const sk = o.skipped as Record<string, unknown> | null;
   need(sk !== null && typeof sk === 'object' && SKIP_KEYS.every((k) => typeof sk[k] === 'number'), 'skipped', 'an object with every skip count');
-  for (const f of ['docScored', 'docGreen', 'decoyGreen', 'pairs'] as const) need(o[f] instanceof Uint32Array, f, 'a Uint32Array');
+  for (const f of ['docScored', 'docGreen', 'decoyGreen', 'pairs', 'strataScored', 'strataGreen', 'levelScored', 'levelGreen'] as const) {
+    need(o[f] instanceof Uint32Array, f, 'a Uint32Array');
+  }
   for (const f of ['docScored', 'docGreen'] as const) need((o[f] as Uint32Array).length === o.documents, f, `a Uint32Array of length "documents" (${String(o.documents)})`);
   need((o.pairs as Uint32Array).length % 2 === 0, 'pairs', 'a Uint32Array of even length');
   need(o.trace === null || o.trace instanceof Uint8Array, 'trace', 'a Uint8Array or null');

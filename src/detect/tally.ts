@@ -21,6 +21,12 @@ export interface Tally {
   docGreen: Uint32Array;
   decoyGreen: Uint32Array;
   budgetReached: boolean;
+  /** Per-stratum scored counts (empty without strata). */
+  strataScored: Uint32Array;
+  strataGreen: Uint32Array;
+  /** Per-level scored counts (empty without weights). */
+  levelScored: Uint32Array;
+  levelGreen: Uint32Array;
   /** Green bit per scored position, in order (curve, windows), or null. */
   trace: Uint8Array | null;
   /** Text position of each scored position (windows only), or null. */
@@ -34,13 +40,23 @@ export function zeroSkips(): SkipCounts {
   return { noWindow: 0, duplicate: 0, promptWindow: 0, filtered: 0, special: 0, afterEndOfText: 0, budget: 0 };
 }
 
-/**
- * A fresh tally.
- * @param decoys - number of decoy keys
- * @param trace - keep the green bit of every scored position
- * @param positions - keep the text position of every scored position too
- */
-export function newTally(decoys: number, trace: boolean, positions: boolean): Tally {
+/** The sizes of a tally's arrays. */
+export interface TallyShape {
+  /** Number of decoy keys. */
+  readonly decoys: number;
+  /** Number of strata (0 without). */
+  readonly strata: number;
+  /** Number of weight levels plus one (0 without weights). */
+  readonly levels: number;
+  /** Keep the green bit of every scored position. */
+  readonly trace: boolean;
+  /** Keep the text position of every scored position too. */
+  readonly positions: boolean;
+}
+
+/** A fresh tally. */
+export function newTally(shape: TallyShape): Tally {
+  const { decoys, trace, positions } = shape;
   return {
     documents: 0,
     scored: 0,
@@ -50,6 +66,10 @@ export function newTally(decoys: number, trace: boolean, positions: boolean): Ta
     docGreen: new Uint32Array(64),
     decoyGreen: new Uint32Array(decoys),
     budgetReached: false,
+    strataScored: new Uint32Array(shape.strata),
+    strataGreen: new Uint32Array(shape.strata),
+    levelScored: new Uint32Array(shape.levels),
+    levelGreen: new Uint32Array(shape.levels),
     trace: trace || positions ? new Uint8Array(1024) : null,
     positions: positions ? new Uint32Array(1024) : null,
     traceLength: 0,

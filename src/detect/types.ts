@@ -72,12 +72,92 @@ export interface DetectorOptions {
    * {@link Detector.merge}.
    */
   readonly shard?: { readonly index: number; readonly count: number };
+  /**
+   * The pooled test's alternative: `greater` (default) tests for a green excess only;
+   * `two-sided` also flags a significant green deficit (an over-correcting distiller), with the
+   * exact two-sided p-value `min(1, 2 min(P(X >= S), P(X <= S)))` (docs/detection.md, "Detector
+   * variants").
+   */
+  readonly alternative?: Alternative;
+  /**
+   * Stratified two-sided test: strata fixed before the suspect is read, each tested both ways, the
+   * strata combined into one test (docs/detection.md, "Strata"). Either labels passed per position
+   * to {@link Detector.add} (`{ count }`), or built in from the window's occurrence count in the
+   * owner's reference sequences (`{ reference, bounds }`), never from whether the pair occurs there.
+   */
+  readonly strata?: StrataOptions;
+  /**
+   * Weighted test: per-position weights passed to {@link Detector.add}, in `[0, max]` (default max
+   * 1), quantized to the integer levels `round(w / max * levels)` (default 16 levels). The test
+   * statistic is the sum of the green pairs' levels; its null is exact for the quantized levels.
+   * The caller must compute each weight WITHOUT looking at the emitted token's colour (e.g. from
+   * the owner's unwatermarked model at that context); a weight that depends on the colour breaks
+   * the null.
+   */
+  readonly weights?: WeightOptions;
+  /**
+   * Rare-window scope, fixed before the suspect is read: score only positions whose window occurs
+   * between `min` (default 0) and `max` times in the reference sequences (the owner's served log);
+   * the others count as `skipped.filtered`.
+   */
+  readonly scope?: ScopeOptions;
+}
+
+/** The alternative of the pooled test. */
+export type Alternative = 'greater' | 'two-sided';
+
+/** How per-stratum two-sided tests are combined: Fisher's method or Sidak over the minimum. */
+export type StrataMethod = 'fisher' | 'min-p';
+
+/** Options of {@link DetectorOptions.strata}. */
+export type StrataOptions =
+  | {
+      /** Number of strata; labels passed to `add` are integers in `[0, count)`, `count` in 2..256. */
+      readonly count: number;
+      /** Combination (default `fisher`). */
+      readonly method?: StrataMethod;
+    }
+  | {
+      /** The owner's reference sequences (e.g. its served log), read once. */
+      readonly reference: Iterable<ArrayLike<number>>;
+      /**
+       * Strictly increasing counts >= 1: stratum `j` holds windows whose occurrence count `c` in
+       * the reference satisfies `bounds[j-1] <= c < bounds[j]` (1 to 255 bounds).
+       */
+      readonly bounds: readonly number[];
+      /** Combination (default `fisher`). */
+      readonly method?: StrataMethod;
+    };
+
+/** Options of {@link DetectorOptions.weights}. */
+export interface WeightOptions {
+  /** Largest weight accepted (default 1). */
+  readonly max?: number;
+  /** Number of integer levels the weights are quantized to, 1..255 (default 16). */
+  readonly levels?: number;
+}
+
+/** Options of {@link DetectorOptions.scope}. */
+export interface ScopeOptions {
+  /** The owner's reference sequences, read once. */
+  readonly reference: Iterable<ArrayLike<number>>;
+  /** Smallest occurrence count kept (default 0: windows absent from the reference are kept). */
+  readonly min?: number;
+  /** Largest occurrence count kept. */
+  readonly max: number;
 }
 
 /** Options of {@link Detector.add}. */
 export interface AddOptions {
   /** The prompt sent to the suspect for this completion (for R1). */
   readonly promptTokens?: ArrayLike<number>;
+  /** With `strata: { count }`: a label in `[0, count)` per completion position. */
+  readonly strata?: ArrayLike<number>;
+  /**
+   * With `weights`: a weight in `[0, max]` per completion position, computed without the emitted
+   * token's colour.
+   */
+  readonly weights?: ArrayLike<number>;
 }
 
 /** Positions not scored, by reason. Every position of every document is counted exactly once. */
@@ -138,6 +218,71 @@ export interface DecoyReport {
   warning?: string;
 }
 
+/** The test behind a verdict. */
+export type TestName = 'pooled' | 'two-sided' | 'strata' | 'weighted';
+
+/** The two tails of the pooled count (alternative `two-sided`). */
+export interface TwoSidedReport {
+  /** log10 P(X >= S). */
+  upperLog10PValue: number;
+  /** log10 P(X <= S). */
+  lowerLog10PValue: number;
+  /** Which tail is the smaller. */
+  direction: 'excess' | 'deficit';
+}
+
+/** One stratum of {@link StrataReport}. */
+export interface StratumScore {
+  /** Stratum index. */
+  index: number;
+  /** What the stratum holds, e.g. `label 2` or `window count 2-3`. */
+  label: string;
+  /** Scored positions in the stratum. */
+  scored: number;
+  /** Of which green. */
+  green: number;
+  /** Normal z-score, display only (`null` when nothing was scored). */
+  z: number | null;
+  /** log10 of the stratum's exact two-sided p-value (0 when nothing was scored). */
+  log10PValue: number;
+  /** Which tail is the smaller. */
+  direction: 'excess' | 'deficit';
+  /** Holm-adjusted log10 two-sided p-value over the strata (which strata deviate). */
+  holmLog10PValue: number;
+}
+
+/** The stratified test. */
+export interface StrataReport {
+  /** Combination method. */
+  method: StrataMethod;
+  /** Fisher's statistic `-2 sum ln p_j` (natural log), or the log10 of the smallest stratum p-value for `min-p`. */
+  statistic: number;
+  /** log10 of the combined p-value (the verdict's, when `test` is `strata`). */
+  log10PValue: number;
+  /** The strata, in index order. */
+  strata: StratumScore[];
+}
+
+/** The weighted test. */
+export interface WeightedReport {
+  /** `exact` (integer levels, exact null) or `chernoff` (a bound: conservative). */
+  method: 'exact' | 'chernoff';
+  /** Number of levels. */
+  levels: number;
+  /** Largest weight. */
+  maxWeight: number;
+  /** The statistic: sum of the green pairs' levels. */
+  statistic: number;
+  /** Its null mean. */
+  mean: number;
+  /** log10 of the weighted test's p-value. */
+  log10PValue: number;
+  /** Scored pairs per level `0 .. levels`. */
+  scoredPerLevel: number[];
+  /** Green pairs per level. */
+  greenPerLevel: number[];
+}
+
 /** The verdict read from the numbers. */
 export type Verdict = 'detected' | 'not-detected' | 'insufficient';
 
@@ -188,6 +333,14 @@ export interface DetectionResult {
   curve?: CurvePoint[];
   /** Decoy-key check (when `decoys > 0`). */
   decoys?: DecoyReport;
+  /** Which test `pValue`, `log10PValue` and `verdict` come from (chosen by the options, never by the data). */
+  test: TestName;
+  /** With `alternative: 'two-sided'`: both exact tails of the pooled count. */
+  twoSided?: TwoSidedReport;
+  /** With `strata`: the per-stratum tests and their combination. */
+  strata?: StrataReport;
+  /** With `weights`: the weighted test. */
+  weighted?: WeightedReport;
   /** Conditions that make the numbers unfit as evidence, in plain words. Empty when none. */
   warnings: string[];
 }
@@ -201,8 +354,8 @@ export interface DetectionResult {
 export interface DetectorState {
   /** Always {@link DETECTOR_STATE_FORMAT}. */
   format: typeof DETECTOR_STATE_FORMAT;
-  /** State format version (1). */
-  version: 1;
+  /** State format version (2: variant counts added). */
+  version: 2;
   /** Key fingerprint. */
   fingerprint: string;
   /** Digest of the parameters and rules; states merge only when they agree. */
@@ -231,6 +384,14 @@ export interface DetectorState {
   trace: Uint8Array | null;
   /** Whether the fixed budget was reached. */
   budgetReached: boolean;
+  /** Per-stratum scored and green counts (empty without strata). */
+  strataScored: Uint32Array;
+  /** Per-stratum green counts. */
+  strataGreen: Uint32Array;
+  /** Per-level scored counts (empty without weights). */
+  levelScored: Uint32Array;
+  /** Per-level green counts. */
+  levelGreen: Uint32Array;
 }
 
 /**
