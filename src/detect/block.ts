@@ -45,6 +45,8 @@ export class Block {
   readonly newIdx = new Uint32Array(BLOCK_CANDIDATES);
   /** Flush scratch: colour of the new pairs under one key. */
   readonly colour = new Uint8Array(BLOCK_CANDIDATES);
+  /** Flush scratch: number of family members under which each new pair is green. */
+  readonly colourSum = new Uint16Array(BLOCK_CANDIDATES);
 
   /** Room left for candidates. */
   get room(): number {

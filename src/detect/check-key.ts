@@ -1,5 +1,6 @@
 import { binomialLowerTail, binomialTail, ksUniform } from '../stats/index.js';
 import { checkInteger, checkOpenUnit, typeError } from '../assert.js';
+import { checkSecretKey } from '../key/family.js';
 import { DetectorImpl } from './detector.js';
 import { randomizedPValue, uniformFrom } from './result.js';
 import type { DetectorOptions } from './types.js';
@@ -70,6 +71,7 @@ export function checkKey(options: CheckKeyOptions): KeyCheckResult {
   const api = 'checkKey';
   if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { corpus, alpha = CHECK_KEY_ALPHA, seed = 0, key, gamma, contextWidth, vocabSize, tokenizer, specialTokens, endOfText } = options;
+  checkSecretKey(api, 'key', key);
   checkOpenUnit(api, 'alpha', alpha);
   checkInteger(api, 'seed', seed);
   if (corpus === null || typeof corpus !== 'object' || typeof (corpus as Iterable<unknown>)[Symbol.iterator] !== 'function') {

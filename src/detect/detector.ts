@@ -9,7 +9,7 @@ import { checkArrayLike, rangeError, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import { Engine } from './engine.js';
-import { resolveOptions, type Rules } from './options.js';
+import { resolveOptions, type FamilyRule, type Rules } from './options.js';
 import { assembleResult } from './result.js';
 import { configDigest, mergeState, snapshot, type Mergeable } from './state.js';
 import { newTally, type Tally, type TallyShape } from './tally.js';
@@ -18,8 +18,9 @@ import type { AddOptions, DetectionResult, Detector, DetectorOptions, DetectorSt
 const API = 'createDetector';
 
 /** The sizes of a detector's counts. */
-function tallyShape(r: Rules, positions: boolean): TallyShape {
-  return { decoys: r.decoys, strata: r.strata?.count ?? 0, levels: r.weights === null ? 0 : r.weights.levels + 1, trace: r.curve, positions };
+function tallyShape(r: Rules, family: FamilyRule | null, positions: boolean): TallyShape {
+  const members = family === null ? 0 : family.members.length;
+  return { decoys: r.decoys, strata: r.strata?.count ?? 0, levels: r.weights === null ? 0 : r.weights.levels + 1, members, trace: r.curve, positions };
 }
 
 /**
@@ -76,11 +77,11 @@ export class DetectorImpl implements Detector, Mergeable {
     this.api = api;
     const resolved = resolveOptions(api, options);
     this.config = resolved.config;
-    this.fingerprint = resolved.key.fingerprint;
+    this.fingerprint = resolved.family === null ? resolved.key.fingerprint : resolved.family.fingerprint;
     this.engine = new Engine(resolved, api);
     this.greenProbability = this.engine.greenProbability;
     this.recordPositions = recordPositions;
-    this.tally = newTally(tallyShape(resolved.rules, recordPositions));
+    this.tally = newTally(tallyShape(resolved.rules, resolved.family, recordPositions));
     this.covered = [resolved.rules.shardIndex];
     this.configDigest = configDigest(this.engine);
   }
@@ -165,7 +166,7 @@ export class DetectorImpl implements Detector, Mergeable {
   reset(expected: number): void {
     const r = this.engine.rules;
     this.engine.flush(this.tally);
-    this.tally = newTally(tallyShape(r, this.recordPositions));
+    this.tally = newTally(tallyShape(r, this.engine.family, this.recordPositions));
     this.engine.resetDedup(expected);
     this.covered = [r.shardIndex];
     this.touched = false;
@@ -175,7 +176,15 @@ export class DetectorImpl implements Detector, Mergeable {
   result(): DetectionResult {
     const e = this.engine;
     e.flush(this.tally);
-    return assembleResult({ fingerprint: this.fingerprint, config: this.config, rules: e.rules, greenProbability: e.greenProbability, tally: this.tally, covered: this.covered });
+    return assembleResult({
+      fingerprint: this.fingerprint,
+      config: this.config,
+      rules: e.rules,
+      family: e.family,
+      greenProbability: e.greenProbability,
+      tally: this.tally,
+      covered: this.covered,
+    });
   }
 
   state(): DetectorState {

@@ -22,7 +22,7 @@ import { mix32 } from '../random/index.js';
 import { createGreenList, type GreenList } from '../scheme/green-list.js';
 import { Block, BLOCK_TOKENS } from './block.js';
 import { Fingerprinter, FingerprintSet } from './fingerprint.js';
-import type { ResolvedOptions, Rules } from './options.js';
+import type { FamilyRule, ResolvedOptions, Rules } from './options.js';
 import { recordTrace, reserveDocument, type Tally } from './tally.js';
 
 /** The scoring engine of one detector (see the module comment). @internal */
@@ -33,8 +33,12 @@ export class Engine {
   readonly h: number;
   /** Vocabulary size. */
   readonly vocabSize: number;
-  /** The key's green list. */
+  /** The key's green list (member 0's for a family). */
   readonly gl: GreenList;
+  /** The key family being scored, or null. */
+  readonly family: FamilyRule | null;
+  /** The green lists of the family's members (empty for a single key). */
+  private readonly memberLists: GreenList[];
   /** Exact null probability of green. */
   readonly greenProbability: number;
   /** Pair fingerprints (window ids and token). */
@@ -70,6 +74,8 @@ export class Engine {
     this.vocabSize = vocabSize;
     this.gl = createGreenList({ key, gamma, contextWidth, vocabSize });
     this.greenProbability = this.gl.greenProbability;
+    this.family = resolved.family;
+    this.memberLists = (resolved.family?.members ?? []).map((m, u) => (u === 0 ? this.gl : createGreenList({ key: m.key, gamma, contextWidth, vocabSize })));
     this.decoyLists = [];
     for (let j = 1; j <= rules.decoys; j++) {
       this.decoyLists.push(createGreenList({ key: deriveKey(key, `decoy/${j}`), gamma, contextWidth, vocabSize }));
@@ -331,14 +337,39 @@ export class Engine {
       this.decoyLists[d]!.greenAt(b.ids, b.toks, b.newEnd, j, b.colour);
       t.decoyGreen[d] += sumBytes(b.colour, j);
     }
-    this.gl.greenAt(b.ids, b.toks, b.newEnd, j, b.colour);
-    this.accumulate(t, j);
+    if (this.memberLists.length === 0) {
+      this.gl.greenAt(b.ids, b.toks, b.newEnd, j, b.colour);
+      this.accumulate(t, j, b.colour);
+    } else {
+      this.accumulate(t, j, this.colourMembers(t, j));
+    }
   }
 
-  /** Adds the block's `j` new pairs (colours in `block.colour`) to the counts, in order. */
-  private accumulate(t: Tally, j: number): void {
+  /**
+   * Colours the block's `j` new pairs under every family member (one batched `greenAt` per member
+   * over the same pairs: the corpus is read once) and returns how many members find each green.
+   */
+  private colourMembers(t: Tally, j: number): Uint16Array {
     const b = this.block;
-    const colour = b.colour;
+    const sum = b.colourSum;
+    sum.fill(0, 0, j);
+    const lists = this.memberLists;
+    for (let u = 0; u < lists.length; u++) {
+      lists[u]!.greenAt(b.ids, b.toks, b.newEnd, j, b.colour);
+      let g = 0;
+      for (let k = 0; k < j; k++) {
+        const c = b.colour[k]!;
+        sum[k] += c;
+        g += c;
+      }
+      t.memberGreen[u] += g;
+    }
+    return sum;
+  }
+
+  /** Adds the block's `j` new pairs (their colours, or green member counts) to the counts, in order. */
+  private accumulate(t: Tally, j: number, colour: Uint8Array | Uint16Array): void {
+    const b = this.block;
     const strata = t.strataScored.length > 0;
     const weighted = t.levelScored.length > 0;
     const tracing = t.trace !== null;

@@ -1,6 +1,7 @@
 import { typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
-import { SecretKey } from '../key/secret-key.js';
+import { checkSecretKey } from '../key/family.js';
+import type { SecretKey } from '../key/secret-key.js';
 import { holmLog10 } from '../stats/index.js';
 import { DetectorImpl } from './detector.js';
 import type { AddOptions, DetectionResult, DetectorOptions, Verdict } from './types.js';
@@ -68,9 +69,8 @@ export function createMultiKeyDetector(options: MultiKeyOptions): MultiKeyDetect
   if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { keys, ...rest } = options;
   if (!Array.isArray(keys) || keys.length === 0) throw typeError(api, 'keys', 'a non-empty array of SecretKeys', keys);
-  keys.forEach((key: unknown, i) => {
-    if (!(key instanceof SecretKey)) throw typeError(api, `keys[${i}]`, 'a SecretKey (from parseKey or generateKey)', key);
-  });
+  // A key family here would silently test its master key only: refused (KEY_MISMATCH).
+  keys.forEach((key: unknown, i) => checkSecretKey(api, `keys[${i}]`, key));
   const shard = (rest as Record<string, unknown>).shard;
   if (shard !== undefined) throw typeError(api, 'shard', 'unset (sharding does not apply to several keys)', shard);
   // Every option but the key is shared, so a refusal names the option; a key's bound parameters

@@ -6,6 +6,8 @@
  * @module
  */
 import { checkId, checkInteger, checkNumber, checkOpenUnit, checkOptionalBoolean, rangeError, typeError } from '../assert.js';
+import { KeyFamily } from '../key/family.js';
+import { RadiomarkError } from '../errors.js';
 import { SecretKey, type KeyParams } from '../key/secret-key.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
 import { DEFAULT_ALPHA, MAX_DECOYS, type Alternative, type DetectorOptions, type StrataMethod } from './types.js';
@@ -71,10 +73,40 @@ export const MAX_STRATA = 256;
 /** Largest number of weight levels. */
 export const MAX_LEVELS = 255;
 
+/** Largest number of member keys a family detection scores (K x E): the cost grows linearly with it. */
+export const MAX_FAMILY_MEMBERS = 4096;
+
+/** One member key of a family being scored. */
+export interface Member {
+  /** Cohort. */
+  readonly cohort: number;
+  /** Epoch (`null` for a family without epochs). */
+  readonly epoch: number | null;
+  /** The member's key. */
+  readonly key: SecretKey;
+}
+
+/** A key family being scored. */
+export interface FamilyRule {
+  /** The master key's fingerprint. */
+  readonly fingerprint: string;
+  /** K. */
+  readonly cohorts: number;
+  /** E, or `null` for a family without epochs. */
+  readonly epochs: number | null;
+  /** The K x E members, cohort-major. */
+  readonly members: readonly Member[];
+}
+
 /** Everything the engine needs, validated. */
 export interface ResolvedOptions {
-  /** The master key. */
+  /**
+   * The key: the single key, or for a family the key of member 0 (which also keys the detector's
+   * own salts and fingerprints; the result names the family by its master fingerprint).
+   */
   readonly key: SecretKey;
+  /** The key family being scored (every member in one pass), or null for a single key. */
+  readonly family: FamilyRule | null;
   /** Scheme parameters, merged with the key file's. */
   readonly config: ResolvedParams;
   /** Position rules and reporting options. */
@@ -188,6 +220,33 @@ function referenceOf(api: string, strata: Iterable<unknown> | undefined, scope: 
 }
 
 /**
+ * Reads `key` and `epochs`: a single key, or a key family and the number of its epochs to score.
+ * A family of one cohort without epochs is its master key (byte for byte today's single key).
+ */
+function keyOf(api: string, key: unknown, epochs: unknown): { key: SecretKey; family: FamilyRule | null } {
+  if (key instanceof SecretKey) {
+    if (epochs !== undefined) throw rangeError(api, 'epochs', `unset: "key" is a single key (fingerprint ${key.fingerprint}), not a key family`, epochs);
+    return { key, family: null };
+  }
+  if (!(key instanceof KeyFamily)) throw typeError(api, 'key', 'a SecretKey or a KeyFamily (from parseKey / parseKeyFamily)', key);
+  const fam = `key family ${key.fingerprint}`;
+  if (key.hasEpochs) {
+    if (epochs === undefined) {
+      throw new RadiomarkError('KEY_MISMATCH', `${api}: "epochs" is required: ${fam} has epochs of ${key.epochDays} days; say how many (from epoch 0) to score, e.g. family.epochOf(investigationTime) + 1`, { api, field: 'epochs' });
+    }
+    checkInteger(api, 'epochs', epochs, 1, Math.floor(MAX_FAMILY_MEMBERS / key.cohorts));
+  } else if (epochs !== undefined) {
+    throw rangeError(api, 'epochs', `unset: ${fam} has no epochs`, epochs);
+  }
+  if (key.cohorts === 1 && !key.hasEpochs) return { key: key.key(0), family: null };
+  if (key.cohorts * ((epochs as number | undefined) ?? 1) > MAX_FAMILY_MEMBERS) {
+    throw rangeError(api, 'key', `a family of at most ${MAX_FAMILY_MEMBERS} members to score (${fam} has ${key.cohorts} cohorts)`, key.cohorts);
+  }
+  const members = key.members(epochs as number | undefined).map((m) => ({ cohort: m.cohort, epoch: m.epoch ?? null, key: m.key }));
+  return { key: members[0]!.key, family: { fingerprint: key.fingerprint, cohorts: key.cohorts, epochs: (epochs as number | undefined) ?? null, members } };
+}
+
+/**
  * Validates the options of `createDetector` (and of the APIs built on it) and resolves the scheme
  * parameters with the key file's.
  *
@@ -199,10 +258,9 @@ function referenceOf(api: string, strata: Iterable<unknown> | undefined, scope: 
  */
 export function resolveOptions(api: string, options: DetectorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
-  const { key } = options;
-  if (!(key instanceof SecretKey)) throw typeError(api, 'key', 'a SecretKey (from parseKey or generateKey)', key);
+  const { key, family } = keyOf(api, options.key, options.epochs);
   const params: KeyParams = { gamma: options.gamma, contextWidth: options.contextWidth, vocabSize: options.vocabSize, tokenizer: options.tokenizer };
-  const config = resolveParams(api, key, params);
+  const config = resolveParams(api, options.key as SecretKey | KeyFamily, params);
   const V = config.vocabSize;
   const specials = idFlags(api, 'specialTokens', options.specialTokens, V);
   const eots = idFlags(api, 'endOfText', options.endOfText, V);
@@ -226,7 +284,14 @@ export function resolveOptions(api: string, options: DetectorOptions): ResolvedO
   const strata = strataOf(api, options.strata);
   const weights = weightsOf(api, options.weights);
   const scope = scopeOf(api, options.scope);
+  if (family !== null && curve && family.members.length > 255) {
+    throw rangeError(api, 'curve', `false for more than 255 members (key family ${family.fingerprint}: ${family.members.length} members)`, curve);
+  }
+  if (family !== null && decoys > 0) {
+    throw rangeError(api, 'decoys', `0 with a key family (key family ${family.fingerprint}): decoys of a family have no null check yet`, decoys);
+  }
   checkOneVariant(api, [
+    ['key (a key family)', family !== null],
     ['alternative', alternative === 'two-sided'],
     ['strata', strata !== null],
     ['weights', weights !== null],
@@ -236,5 +301,5 @@ export function resolveOptions(api: string, options: DetectorOptions): ResolvedO
     specials, eots, promptExclusion, dedup, budget, decoys, curve, alpha, shardIndex: shard.index, shardCount: shard.count,
     alternative, strata: strata?.rule ?? null, weights, scope: scope === null ? null : { min: scope.min, max: scope.max },
   };
-  return { key, config, rules, filter: options.filter, reference };
+  return { key, family, config, rules, filter: options.filter, reference };
 }

@@ -8,10 +8,11 @@
 import { mix32 } from '../random/index.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import { binomialTail, binomialTwoSided, ksUniform, zScore } from '../stats/index.js';
-import type { Rules } from './options.js';
+import type { FamilyRule, Rules } from './options.js';
 import type { Tally } from './tally.js';
 import { DECOY_KS_ALPHA, type Alternative, type CurvePoint, type DecoyReport, type DetectionResult, type DocumentScore, type Verdict } from './types.js';
 import { strataTest, testName, twoSided, weightedTest } from './variants.js';
+import { familyReport } from './family.js';
 
 /**
  * Deterministic uniform number in (0, 1) from two integers (for randomized p-values).
@@ -59,6 +60,8 @@ export interface ResultInput {
   readonly config: ResolvedParams;
   /** Rules and options. */
   readonly rules: Rules;
+  /** The key family scored, or null. */
+  readonly family: FamilyRule | null;
   /** Exact null probability of green. */
   readonly greenProbability: number;
   /** The counts. */
@@ -67,9 +70,13 @@ export interface ResultInput {
   readonly covered: readonly number[];
 }
 
-/** The verdict, with its warnings. A two-sided test needs twice the evidence of a one-sided one. */
-function verdictOf(N: number, log10PValue: number | null, p: number, alpha: number, twoSided: boolean, warnings: string[]): Verdict {
-  const short = underpowered(N, p, twoSided ? alpha / 2 : alpha);
+/**
+ * The verdict, with its warnings. `trials` Bernoulli trials stand behind the N scored pairs (N M
+ * for a family); `factor` is what the test pays at best over a one-sided binomial (2 two-sided,
+ * the number of layers of a family test).
+ */
+function verdictOf(N: number, trials: number, log10PValue: number | null, p: number, alpha: number, factor: number, warnings: string[]): Verdict {
+  const short = N === 0 || underpowered(trials, p, alpha / factor);
   const verdict: Verdict = short ? 'insufficient' : (log10PValue as number) <= Math.log10(alpha) ? 'detected' : 'not-detected';
   if (N === 0) warnings.push('nothing was scored: the corpus gives no evidence either way (see "skipped")');
   else if (verdict === 'insufficient') warnings.push(`only ${N} positions were scored: even all green could not reach alpha ${alpha}`);
@@ -81,12 +88,12 @@ function pooledLog10(g: number, n: number, p: number, alternative: Alternative):
   return alternative === 'two-sided' ? binomialTwoSided(g, n, p).log10PValue : binomialTail(g, n, p).log10PValue;
 }
 
-function perDocumentScores(t: Tally, p: number, alternative: Alternative): DocumentScore[] {
+function perDocumentScores(t: Tally, p: number, alternative: Alternative, M: number): DocumentScore[] {
   const out: DocumentScore[] = new Array(t.documents);
   for (let d = 0; d < t.documents; d++) {
     const n = t.docScored[d]!;
     const g = t.docGreen[d]!;
-    out[d] = { index: d, scored: n, green: g, log10PValue: n > 0 ? pooledLog10(g, n, p, alternative) : null };
+    out[d] = { index: d, scored: n, green: g, log10PValue: n > 0 ? pooledLog10(g, n * M, p, alternative) : null };
   }
   return out;
 }
@@ -99,6 +106,11 @@ function verdictTest(input: ResultInput): { pValue: number | null; log10PValue: 
   // verdict's p-value is null then.
   const tested = (log10PValue: number, extra: Partial<DetectionResult>) =>
     N === 0 ? { pValue: null, log10PValue: null, extra } : { pValue: 10 ** log10PValue, log10PValue, extra };
+  if (input.family !== null) {
+    if (N === 0) return { pValue: null, log10PValue: null, extra: {} };
+    const family = familyReport(t, input.family, p, r.alpha);
+    return tested(family.log10PValue, { family });
+  }
   if (r.strata !== null) {
     const strata = strataTest(t, r.strata, p);
     return tested(strata.log10PValue, { strata });
@@ -124,9 +136,12 @@ export function assembleResult(input: ResultInput): DetectionResult {
   const { rules: r, tally: t, greenProbability: p, config } = input;
   const N = t.scored;
   const S = t.green;
+  const M = input.family === null ? 1 : input.family.members.length;
+  const trials = N * M;
   const warnings: string[] = [];
   const { pValue, log10PValue, extra } = verdictTest(input);
-  const verdict = verdictOf(N, log10PValue, p, r.alpha, r.alternative === 'two-sided', warnings);
+  const factor = extra.family ? extra.family.layers.length : r.alternative === 'two-sided' ? 2 : 1;
+  const verdict = verdictOf(N, trials, log10PValue, p, r.alpha, factor, warnings);
   if (!r.dedup) warnings.push('deduplication is off (benchmarking only): repeated pairs are counted again and the p-value is not valid');
   const covered = [...input.covered].sort((a, b) => a - b);
   const result: DetectionResult = {
@@ -138,25 +153,26 @@ export function assembleResult(input: ResultInput): DetectionResult {
     documents: t.documents,
     scored: N,
     green: S,
-    greenFraction: N > 0 ? S / N : null,
-    z: N > 0 ? zScore(S, N, p) : null,
+    greenFraction: N > 0 ? S / trials : null,
+    z: N > 0 ? zScore(S, trials, p) : null,
     pValue,
     log10PValue,
-    test: testName(r),
+    test: input.family === null ? testName(r) : 'family',
+    trials,
     alpha: r.alpha,
     verdict,
     skipped: { ...t.skipped },
     dedup: r.dedup,
     budget: r.budget > 0 ? { limit: r.budget, reached: t.budgetReached } : null,
     shards: r.shardCount > 1 ? { count: r.shardCount, covered } : null,
-    perDocument: perDocumentScores(t, p, r.alternative),
+    perDocument: perDocumentScores(t, p, r.alternative, M),
     warnings,
     ...extra,
   };
   if (r.shardCount > 1 && covered.length < r.shardCount) {
     warnings.push(`only shards ${covered.join(', ')} of ${r.shardCount} are merged: the counts cover part of the corpus`);
   }
-  if (r.curve && t.trace !== null) result.curve = curvePoints(t, p, r.alternative);
+  if (r.curve && t.trace !== null) result.curve = curvePoints(t, p, r.alternative, M);
   if (r.decoys > 0) {
     // Decoys check the pipeline through the pooled count: the real key's pooled p-value is ranked
     // among theirs, whatever test gives the verdict.
@@ -168,7 +184,7 @@ export function assembleResult(input: ResultInput): DetectionResult {
 }
 
 /** The running p-value after each 1% of the scored positions. */
-function curvePoints(t: Tally, p: number, alternative: Alternative): CurvePoint[] {
+function curvePoints(t: Tally, p: number, alternative: Alternative, M: number): CurvePoint[] {
   const N = t.traceLength;
   const trace = t.trace!;
   const out: CurvePoint[] = [];
@@ -178,7 +194,7 @@ function curvePoints(t: Tally, p: number, alternative: Alternative): CurvePoint[
     const upto = Math.ceil((k * N) / 100);
     if (upto === 0 || upto === pos) continue;
     while (pos < upto) g += trace[pos++]!;
-    out.push({ fraction: k / 100, scored: upto, green: g, log10PValue: pooledLog10(g, upto, p, alternative) });
+    out.push({ fraction: k / 100, scored: upto, green: g, log10PValue: pooledLog10(g, upto * M, p, alternative) });
   }
   return out;
 }

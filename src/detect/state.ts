@@ -57,6 +57,7 @@ export function configDigest(engine: Engine): string {
     weights: r.weights,
     scope: r.scope,
     reference: engine.refCounts ? engine.refCounts.digest() : null,
+    family: engine.family === null ? null : { fingerprint: engine.family.fingerprint, cohorts: engine.family.cohorts, epochs: engine.family.epochs },
   });
   return bytesToHex(sha256(utf8ToBytes(digestInput))).slice(0, 32);
 }
@@ -86,6 +87,7 @@ export function snapshot(d: Mergeable): DetectorState {
     strataGreen: t.strataGreen.slice(),
     levelScored: t.levelScored.slice(),
     levelGreen: t.levelGreen.slice(),
+    memberGreen: t.memberGreen.slice(),
   };
 }
 
@@ -162,6 +164,7 @@ export function mergeState(api: string, d: Mergeable, state: DetectorState): voi
   addInto(t.strataGreen, state.strataGreen);
   addInto(t.levelScored, state.levelScored);
   addInto(t.levelGreen, state.levelGreen);
+  addInto(t.memberGreen, state.memberGreen);
   d.covered.push(...state.covered);
   d.touched = true;
   d.merged = true;
@@ -189,7 +192,7 @@ export function checkState(api: string, s: unknown): asserts s is DetectorState 
   need(Array.isArray(o.covered) && o.covered.every((c) => Number.isInteger(c)), 'covered', 'a list of shard indexes');
   const sk = o.skipped as Record<string, unknown> | null;
   need(sk !== null && typeof sk === 'object' && SKIP_KEYS.every((k) => typeof sk[k] === 'number'), 'skipped', 'an object with every skip count');
-  for (const f of ['docScored', 'docGreen', 'decoyGreen', 'pairs', 'strataScored', 'strataGreen', 'levelScored', 'levelGreen'] as const) {
+  for (const f of ['docScored', 'docGreen', 'decoyGreen', 'pairs', 'strataScored', 'strataGreen', 'levelScored', 'levelGreen', 'memberGreen'] as const) {
     need(o[f] instanceof Uint32Array, f, 'a Uint32Array');
   }
   for (const f of ['docScored', 'docGreen'] as const) need((o[f] as Uint32Array).length === o.documents, f, `a Uint32Array of length "documents" (${String(o.documents)})`);

@@ -27,7 +27,12 @@ export interface Tally {
   /** Per-level scored counts (empty without weights). */
   levelScored: Uint32Array;
   levelGreen: Uint32Array;
-  /** Green bit per scored position, in order (curve, windows), or null. */
+  /** Green count per key-family member (empty for a single key). */
+  memberGreen: Uint32Array;
+  /**
+   * Green bit per scored position, in order (curve, windows), or null; for a key family the
+   * number of members under which the pair is green (a curve is kept for at most 255 members).
+   */
   trace: Uint8Array | null;
   /** Text position of each scored position (windows only), or null. */
   positions: Uint32Array | null;
@@ -48,6 +53,8 @@ export interface TallyShape {
   readonly strata: number;
   /** Number of weight levels plus one (0 without weights). */
   readonly levels: number;
+  /** Number of key-family members (0 for a single key). */
+  readonly members: number;
   /** Keep the green bit of every scored position. */
   readonly trace: boolean;
   /** Keep the text position of every scored position too. */
@@ -70,6 +77,7 @@ export function newTally(shape: TallyShape): Tally {
     strataGreen: new Uint32Array(shape.strata),
     levelScored: new Uint32Array(shape.levels),
     levelGreen: new Uint32Array(shape.levels),
+    memberGreen: new Uint32Array(shape.members),
     trace: trace || positions ? new Uint8Array(1024) : null,
     positions: positions ? new Uint32Array(1024) : null,
     traceLength: 0,

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ResolvedParams } from '../scheme/config.js';
+import type { KeyFamily } from '../key/family.js';
 import type { SecretKey } from '../key/secret-key.js';
 
 /**
@@ -29,8 +30,19 @@ export const DETECTOR_STATE_FORMAT = 'radiomark-detector-state';
 
 /** Options of {@link createDetector}. Scheme parameters bound by the key file may be omitted. */
 export interface DetectorOptions {
-  /** The master key (from `parseKey` or `generateKey`). */
-  readonly key: SecretKey;
+  /**
+   * The master key (from `parseKey` or `generateKey`), or a key family (`parseKeyFamily`,
+   * `generateKeyFamily`): every member key (K cohorts x E epochs) is then scored in one pass over
+   * the same deduplicated pairs, the family test gives the verdict, and attribution to cohorts and
+   * epochs follows when it fires (docs/detection.md, "Key families"). A family of one cohort
+   * without epochs is its master key.
+   */
+  readonly key: SecretKey | KeyFamily;
+  /**
+   * For a family with epochs: how many epochs (from epoch 0) to score; required then, refused
+   * otherwise. Fix it before looking at any result, e.g. `family.epochOf(investigationTime) + 1`.
+   */
+  readonly epochs?: number;
   /** Nominal green fraction; refused when it differs from the key file's. */
   readonly gamma?: number;
   /** Preceding ids per window; refused when it differs from the key file's. */
@@ -219,7 +231,75 @@ export interface DecoyReport {
 }
 
 /** The test behind a verdict. */
-export type TestName = 'pooled' | 'two-sided' | 'strata' | 'weighted';
+export type TestName = 'pooled' | 'two-sided' | 'strata' | 'weighted' | 'family';
+
+/** One layer of the family test. */
+export interface FamilyLayer {
+  /**
+   * `pooled`: all members' decisions in one binomial; `member min-p`: Sidak over the members;
+   * `cohort min-p`: Sidak over the cohorts, each pooled over its epochs; `epoch min-p`: Sidak
+   * over the epochs, each pooled over the cohorts.
+   */
+  name: 'pooled' | 'member min-p' | 'cohort min-p' | 'epoch min-p';
+  /** log10 of the layer's p-value. */
+  log10PValue: number;
+}
+
+/** One member key of a family, in the result. */
+export interface MemberScore {
+  /** Cohort. */
+  cohort: number;
+  /** Epoch (`null` without epochs). */
+  epoch: number | null;
+  /** The member key's fingerprint. */
+  fingerprint: string;
+  /** Green pairs under this member (of `scored`). */
+  green: number;
+  /** log10 P(Bin(scored, p) >= green). */
+  log10PValue: number;
+  /** Holm-adjusted over the members. */
+  holmLog10PValue: number;
+}
+
+/** One cohort or epoch of the attribution. */
+export interface AttributionLine {
+  /** The cohort or epoch index. */
+  index: number;
+  /** Bernoulli trials: scored pairs times the members in it. */
+  trials: number;
+  /** Green decisions among them. */
+  green: number;
+  /** log10 of its pooled one-sided p-value. */
+  log10PValue: number;
+  /** Holm-adjusted over the cohorts (or epochs). */
+  holmLog10PValue: number;
+  /** Whether the Holm-adjusted p-value is at most alpha. */
+  flagged: boolean;
+}
+
+/** The key-family test and its attribution. */
+export interface FamilyReport {
+  /** The family's (master key's) fingerprint. */
+  fingerprint: string;
+  /** K. */
+  cohorts: number;
+  /** E scored, or `null` for a family without epochs. */
+  epochs: number | null;
+  /** K x E. */
+  members: number;
+  /** The layers tested. */
+  layers: FamilyLayer[];
+  /** log10 of the family test: Bonferroni over the layers, `min(1, L min_l p_l)`. */
+  log10PValue: number;
+  /** Every member, cohort-major. */
+  perMember: MemberScore[];
+  /**
+   * Which cohorts and epochs the student carries: `null` unless the family test detected (read
+   * only after it fires); per cohort pooled over its epochs, per epoch pooled over the cohorts,
+   * each Holm-adjusted at the verdict's alpha.
+   */
+  attribution: { alpha: number; cohorts: AttributionLine[]; epochs: AttributionLine[] | null } | null;
+}
 
 /** The two tails of the pooled count (alternative `two-sided`). */
 export interface TwoSidedReport {
@@ -341,6 +421,13 @@ export interface DetectionResult {
   strata?: StrataReport;
   /** With `weights`: the weighted test. */
   weighted?: WeightedReport;
+  /** With a key family: the family test, every member, and the attribution once the test fires. */
+  family?: FamilyReport;
+  /**
+   * Bernoulli trials behind `green`: `scored` for a single key, `scored` times the number of
+   * members for a key family (each pair is coloured under every member).
+   */
+  trials: number;
   /** Conditions that make the numbers unfit as evidence, in plain words. Empty when none. */
   warnings: string[];
 }
@@ -380,7 +467,7 @@ export interface DetectorState {
   decoyGreen: Uint32Array;
   /** Deduplication fingerprints, `[lo, hi]` per pair (empty when dedup is off). */
   pairs: Uint32Array;
-  /** Green bit per scored position, in order (only with `curve`). */
+  /** Green bit (a family: green member count) per scored position, in order (only with `curve`). */
   trace: Uint8Array | null;
   /** Whether the fixed budget was reached. */
   budgetReached: boolean;
@@ -392,6 +479,8 @@ export interface DetectorState {
   levelScored: Uint32Array;
   /** Per-level green counts. */
   levelGreen: Uint32Array;
+  /** Green count per family member (empty for a single key). */
+  memberGreen: Uint32Array;
 }
 
 /**

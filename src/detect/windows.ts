@@ -1,4 +1,5 @@
 import { checkInteger, typeError } from '../assert.js';
+import { checkSecretKey } from '../key/family.js';
 import { binomialTail, sidakLog10 } from '../stats/index.js';
 import { DetectorImpl } from './detector.js';
 import { underpowered } from './result.js';
@@ -77,6 +78,7 @@ export interface WindowDetector {
 function windowOptions(api: string, options: WindowOptions): { W: number; step: number; rest: DetectorOptions } {
   if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { windowSize: W, step: stepOption, promptTokens: _prompt, ...rest } = options;
+  checkSecretKey(api, 'key', rest.key);
   checkInteger(api, 'windowSize', W, 1);
   if (stepOption !== undefined) checkInteger(api, 'step', stepOption, 1);
   for (const banned of ['budget', 'curve', 'decoys', 'shard'] as const) {
