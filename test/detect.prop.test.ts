@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createGreenList } from '../src/scheme/index.js';
 import { createDetector, type DetectionResult, type DetectorOptions, type SkipCounts } from '../src/detect/index.js';
 import { Fingerprinter, FingerprintSet } from '../src/detect/fingerprint.js';
+import { DedupTable, DEDUP_GROWTH, DEDUP_MAX_LOAD } from '../src/detect/dedup.js';
 import { keyArbitrary } from '../src/testing/index.js';
 import { testKey } from './detect-helpers.js';
 
@@ -266,4 +267,55 @@ describe('fingerprint properties', () => {
       }),
     );
   });
+
+  it('the deduplication table: a block add gives the answers of one add at a time, in order', () => {
+    const pair = fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 3 }));
+    fc.assert(
+      fc.property(fc.array(fc.array(pair, { maxLength: 300 }), { maxLength: 8 }), fc.integer(), (blocks, salt) => {
+        const table = new DedupTable(1, salt);
+        const model = new Set<string>();
+        for (const block of blocks) {
+          const lo = Uint32Array.from(block, ([l]) => l);
+          const hi = Uint32Array.from(block, ([, h]) => (0x80000000 | h) >>> 0);
+          const isNew = new Uint8Array(block.length);
+          const added = table.addBlock(lo, hi, block.length, isNew);
+          let expected = 0;
+          block.forEach(([l, h], k) => {
+            const key = `${l}:${h}`;
+            expect(isNew[k]).toBe(model.has(key) ? 0 : 1);
+            if (!model.has(key)) expected++;
+            model.add(key);
+          });
+          expect(added).toBe(expected);
+        }
+        expect(table.size).toBe(model.size);
+        for (const key of model) {
+          const [l, h] = key.split(':').map(Number) as [number, number];
+          expect(table.has(l, (0x80000000 | h) >>> 0)).toBe(true);
+        }
+        expect(table.has(41, 0x80000000)).toBe(false);
+        expect(table.entries().length).toBe(2 * model.size);
+      }),
+    );
+  });
+
+  it('the deduplication table stays between 75% and 75% / 1.4 full once past its first size', () => {
+    const table = new DedupTable(1024, 7);
+    const isNew = new Uint8Array(4096);
+    const lo = new Uint32Array(4096);
+    const hi = new Uint32Array(4096);
+    let next = 0;
+    for (let b = 0; b < 200; b++) {
+      for (let k = 0; k < 4096; k++) {
+        lo[k] = next++;
+        hi[k] = 0x80000000 | (k & 3);
+      }
+      table.addBlock(lo, hi, 4096, isNew);
+      const load = table.size / table.slots;
+      expect(load).toBeLessThanOrEqual(DEDUP_MAX_LOAD);
+      expect(load).toBeGreaterThanOrEqual(DEDUP_MAX_LOAD / DEDUP_GROWTH - 4096 / table.slots);
+    }
+    expect(table.bytes / table.size).toBeLessThanOrEqual(16);
+  });
 });
+

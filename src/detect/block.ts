@@ -16,41 +16,81 @@ export const BLOCK_TOKENS = 1 << 18;
 /** The pending block (see the module comment). @internal */
 export class Block {
   /** Window ids of the pending documents, back to back. */
-  ids = new Uint32Array(1024);
+  ids: Uint32Array = new Uint32Array(1024);
   /** Scored tokens (the same as `ids` except in reading mode). */
-  toks = new Uint32Array(1024);
+  toks: Uint32Array = new Uint32Array(1024);
   /** Used length of `ids` and `toks`. */
   length = 0;
   /** Candidates in the block. */
   count = 0;
+  /** Candidate capacity: starts small and doubles up to {@link BLOCK_CANDIDATES}. */
+  capacity = 0;
   /** Pair fingerprint, low word. */
-  readonly lo = new Uint32Array(BLOCK_CANDIDATES);
+  lo: Uint32Array = new Uint32Array(0);
   /** Pair fingerprint, high word. */
-  readonly hi = new Uint32Array(BLOCK_CANDIDATES);
+  hi: Uint32Array = new Uint32Array(0);
   /** Document index. */
-  readonly doc = new Uint32Array(BLOCK_CANDIDATES);
+  doc: Uint32Array = new Uint32Array(0);
   /** Index of the position in `ids` / `toks`. */
-  readonly end = new Uint32Array(BLOCK_CANDIDATES);
+  end: Uint32Array = new Uint32Array(0);
   /** Position in its document's text. */
-  readonly pos = new Uint32Array(BLOCK_CANDIDATES);
+  pos: Uint32Array = new Uint32Array(0);
   /** Stratum. */
-  readonly label = new Uint8Array(BLOCK_CANDIDATES);
+  label: Uint8Array = new Uint8Array(0);
   /** Weight level. */
-  readonly level = new Uint8Array(BLOCK_CANDIDATES);
+  level: Uint8Array = new Uint8Array(0);
   /** Flush scratch: 1 where the candidate's pair is new. */
-  readonly isNew = new Uint8Array(BLOCK_CANDIDATES);
+  isNew = new Uint8Array(0);
   /** Flush scratch: `end` of the new pairs, in order. */
-  readonly newEnd = new Uint32Array(BLOCK_CANDIDATES);
+  newEnd = new Uint32Array(0);
   /** Flush scratch: candidate index of the new pairs, in order. */
-  readonly newIdx = new Uint32Array(BLOCK_CANDIDATES);
+  newIdx = new Uint32Array(0);
   /** Flush scratch: colour of the new pairs under one key. */
-  readonly colour = new Uint8Array(BLOCK_CANDIDATES);
+  colour = new Uint8Array(0);
   /** Flush scratch: number of family members under which each new pair is green. */
-  readonly colourSum = new Uint16Array(BLOCK_CANDIDATES);
+  colourSum = new Uint16Array(0);
+
+  constructor() {
+    this.grow();
+  }
 
   /** Room left for candidates. */
   get room(): number {
-    return BLOCK_CANDIDATES - this.count;
+    return this.capacity - this.count;
+  }
+
+  /** Whether the candidate arrays can still grow (else a full block is flushed). */
+  get canGrow(): boolean {
+    return this.capacity < BLOCK_CANDIDATES;
+  }
+
+  /** Doubles the candidate capacity (from 1,024), keeping the pending candidates. */
+  grow(): void {
+    const cap = this.capacity === 0 ? 1024 : Math.min(BLOCK_CANDIDATES, 2 * this.capacity);
+    const n = this.count;
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(cap);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    const u8 = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(cap);
+      b.set(a.subarray(0, n));
+      return b;
+    };
+    this.lo = u32(this.lo);
+    this.hi = u32(this.hi);
+    this.doc = u32(this.doc);
+    this.end = u32(this.end);
+    this.pos = u32(this.pos);
+    this.label = u8(this.label);
+    this.level = u8(this.level);
+    this.isNew = new Uint8Array(cap);
+    this.newEnd = new Uint32Array(cap);
+    this.newIdx = new Uint32Array(cap);
+    this.colour = new Uint8Array(cap);
+    this.colourSum = new Uint16Array(cap);
+    this.capacity = cap;
   }
 
   /**

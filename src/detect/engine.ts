@@ -21,6 +21,7 @@ import { deriveKey, subkey } from '../key/secret-key.js';
 import { mix32 } from '../random/index.js';
 import { createGreenList, type GreenList } from '../scheme/green-list.js';
 import { Block, BLOCK_TOKENS } from './block.js';
+import { DedupTable } from './dedup.js';
 import { Fingerprinter, FingerprintSet } from './fingerprint.js';
 import type { FamilyRule, ResolvedOptions, Rules } from './options.js';
 import { recordTrace, reserveDocument, type Tally } from './tally.js';
@@ -46,7 +47,7 @@ export class Engine {
   /** Window fingerprints. */
   readonly winFp: Fingerprinter;
   /** R2-R4 deduplication set (null when dedup is off). */
-  readonly pairs: FingerprintSet | null;
+  readonly pairs: DedupTable | null;
   /** The filter's windows (null without a filter). */
   readonly filterSet: FingerprintSet | null;
   /** Window occurrence counts in the reference (scope, built-in strata), or null. */
@@ -86,7 +87,7 @@ export class Engine {
     this.shardSalt = saltWords[1]!;
     this.pairFp = new Fingerprinter(key, contextWidth + 1, vocabSize);
     this.winFp = new Fingerprinter(key, contextWidth, vocabSize);
-    this.pairs = rules.dedup ? new FingerprintSet(1024, this.setSalt) : null;
+    this.pairs = rules.dedup ? new DedupTable(1024, this.setSalt) : null;
     this.promptSet = new FingerprintSet(64, this.setSalt);
     this.filterSet = resolved.filter === undefined ? null : this.windowSet(api, 'filter', resolved.filter, false);
     const ref = resolved.reference;
@@ -206,7 +207,11 @@ export class Engine {
       let to = i + b.room < n ? i + b.room : n;
       if (budget > 0 && to - i > budget - t.scored) to = i + (budget - t.scored);
       i = this.positions(t, doc, base, n, i, to, usePrompt, labels, levels);
-      if (budget > 0 || b.room === 0) this.flush(t);
+      if (budget > 0) this.flush(t);
+      else if (b.room === 0) {
+        if (b.canGrow) b.grow();
+        else this.flush(t);
+      }
     }
     if (b.length >= BLOCK_TOKENS) this.flush(t);
   }

@@ -166,14 +166,6 @@ export class FingerprintSet {
     return mix32((lo ^ Math.imul(hi, 0x9e3779b1) ^ this.salt) >>> 0) & this.mask;
   }
 
-  /**
-   * Loads the home slot of `(lo, hi)` and returns its high word (a prefetch: callers batch these
-   * independent loads before the dependent probes).
-   */
-  touch(lo: number, hi: number): number {
-    return this.table[2 * this.index(lo, hi) + 1]!;
-  }
-
   /** The slot holding `(lo, hi)`, or the empty slot where it would go (bit 31 set then). */
   private find(lo: number, hi: number): number {
     const t = this.table;
@@ -214,31 +206,6 @@ export class FingerprintSet {
     if (++this.size > this.limit) this.grow();
     return true;
   }
-
-  /**
-   * Adds a block of fingerprints in order and writes 1 to `isNew[k]` when `(lo[k], hi[k])` was not
-   * present before (earlier entries of the block included), else 0. Home slots are loaded in runs
-   * of 64 before the probes, so that independent cache and TLB misses overlap.
-   * @returns the number of new fingerprints
-   */
-  addBlock(lo: Uint32Array, hi: Uint32Array, count: number, isNew: Uint8Array): number {
-    let added = 0;
-    let sink = 0;
-    for (let c = 0; c < count; c += 64) {
-      const end = c + 64 < count ? c + 64 : count;
-      for (let k = c; k < end; k++) sink ^= this.touch(lo[k]!, hi[k]!);
-      for (let k = c; k < end; k++) {
-        const fresh = this.add(lo[k]!, hi[k]!) ? 1 : 0;
-        isNew[k] = fresh;
-        added += fresh;
-      }
-    }
-    this.sink = sink;
-    return added;
-  }
-
-  /** Keeps the prefetch loads observable. */
-  private sink = 0;
 
   private grow(): void {
     const old = this.table;
