@@ -1,15 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DetectJson, KeyJson, SampleDocument } from '../src/report/model.js';
+import { installChromium } from './chromium.js';
 import { ROOT, scratch } from './cli-helpers.js';
 
 /** Where the report tests put screenshots (gitignored). */
 export const SHOT_DIR = join(ROOT, 'test-output');
-
-/** Debian's Chromium (installed by .ci/run). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What a page did while loading: console errors, page errors, and requests other than file://. */
 export interface PageLog {
@@ -26,12 +24,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Starts Debian's Chromium through playwright-core with the flags CI uses. */
+/** Starts the npm-shipped Chromium (test/chromium.ts) through playwright-core. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (.ci/run does this)`);
-  const profile = scratch('radiomark-chromium-');
+  const { executablePath, env } = await installChromium();
+  const profile = scratch('radiomark-profile-');
   const context: BrowserContext = await chromium.launchPersistentContext(profile.dir, {
-    executablePath: CHROMIUM,
+    executablePath,
+    env: { ...process.env, ...env } as Record<string, string>,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1100, height: 900 },
