@@ -1,13 +1,19 @@
 /**
- * The heap-stable loops of test/alloc.test.ts, run in a child process with a fixed, large young
- * generation so that nothing is collected during a loop and the heap growth is exactly what the
- * loop allocated:
+ * The heap-stable loops of test/alloc.test.ts and test/sampler.alloc.test.ts, one per child process
+ * (see test/alloc-helpers.ts for the flags), measured in allocated bytes:
  *
- *   node --expose-gc --no-memory-reducer --min-semi-space-size=64 --max-semi-space-size=64 --import tsx test/alloc-child.ts
+ *   node --single-threaded --expose-gc --no-memory-reducer --min-semi-space-size=64 \
+ *     --max-semi-space-size=64 --import tsx test/alloc-child.ts "<check name>"
  *
- * Each check runs 10^4 warm-up steps (so the JIT has compiled the loop), a full GC, then 10^6 steps
- * ("per token": one bias, one draw, one scored position), and prints one JSON line per check with
- * the heap growth and the number of GCs during the measured loop. Not a timing.
+ * The young generation is fixed at 64 MB and nothing collects during a loop, so the growth of
+ * `heapUsed` over the loop is exactly what it allocated (a GC during the loop is reported and fails
+ * the check). `--single-threaded` makes V8 compile and collect on the main thread only, so what is
+ * measured is a function of the code run, not of how busy the machine's other cores are (with
+ * background compilation, a slow machine runs more steps in unoptimised code, which boxes doubles).
+ *
+ * Each check runs 10^4 warm-up steps (so the loop is compiled), a full GC, then 10^6 steps ("per
+ * token": one bias, one draw, one scored position), and prints one JSON line with the heap growth
+ * and the number of GCs during the measured loop. Not a timing.
  *
  * To see WHAT allocates, set ALLOC_PROFILE=1: each loop then also runs under V8's sampling heap
  * profiler and the line carries the top allocating stacks (bytes per step, innermost frame first).
@@ -66,11 +72,17 @@ function checks(): Record<string, Check> {
   ];
   // One options shape for every call (the sampler's documented advice): V8 boxes a double read
   // from a property load that has seen several object shapes, 16 bytes per read.
-  type Options = { temperature: number; topK: number | undefined; topP: number };
-  const truncated: Options = { temperature: 0.7, topK: 50, topP: 0.95 };
-  const full: Options = { temperature: 1, topK: undefined, topP: 1 };
+  type Options = { temperature: number; topK: number | undefined; topP: number; minP: number };
+  const truncated: Options = { temperature: 0.7, topK: 50, topP: 0.95, minP: 0 };
+  const full: Options = { temperature: 1, topK: undefined, topP: 1, minP: 0 };
+  const nucleus: Options = { temperature: 1.2, topK: undefined, topP: 0.9, minP: 0.01 };
+  const greedy: Options = { temperature: 0, topK: undefined, topP: 1, minP: 0 };
+  const top8: Options = { temperature: 0.8, topK: 8, topP: 1, minP: 0 };
   const s1 = wm.session({ prompt: [1, 2], masking: false });
   const s2 = wm.session({ prompt: [1, 2] });
+  const s3 = wm.session({ prompt: [1, 2] });
+  const s4 = wm.session({ prompt: [1, 2], masking: false });
+  const doubles: unknown[] = new Array(1000).fill({});
   const doc = Uint32Array.from({ length: 1000 }, (_, i) => (i * 79 + 3) % V);
   const detOff = createDetector({ key, vocabSize: V, gamma: 0.25, contextWidth: 2, dedup: false });
   const detOn = createDetector({ key, vocabSize: V, gamma: 0.25, contextWidth: 2 });
@@ -82,6 +94,13 @@ function checks(): Record<string, Check> {
     'control: one 32-byte object per step (must be seen)': {
       run(k) {
         for (let i = 0; i < k; i++) keep[i % 1000] = { v: i };
+      },
+    },
+    'control: one boxed double per step (16 bytes, must exceed the bound)': {
+      run(k) {
+        // A double stored in an array of objects is boxed: one 16-byte heap number per step, the
+        // smallest per-step allocation there is (and the one a careless hot loop makes).
+        for (let i = 0; i < k; i++) doubles[i % 1000] = i + 0.5;
       },
     },
     'wm.bias (V=256)': {
@@ -114,6 +133,38 @@ function checks(): Record<string, Check> {
         for (let i = 0; i < k; i++) {
           ctx[1] = i % 251;
           wm.sample(base, ctx, full);
+        }
+      },
+    },
+    'wm.sample nucleus 0.9 + minP 0.01, temperature 1.2': {
+      run(k) {
+        for (let i = 0; i < k; i++) {
+          ctx[1] = i % 251;
+          wm.sample(base, ctx, nucleus);
+        }
+      },
+    },
+    'wm.sample greedy (temperature 0)': {
+      run(k) {
+        for (let i = 0; i < k; i++) {
+          ctx[1] = i % 251;
+          wm.sample(base, ctx, greedy);
+        }
+      },
+    },
+    'session.sample (masking on, top-8: windows repeat)': {
+      // Top-8 sampling visits at most 64 distinct windows, so the used-window table stops growing
+      // during the warm-up (it grows by doubling: O(log n) allocations in all).
+      run(k) {
+        for (let i = 0; i < k; i++) s3.sample(base, top8);
+      },
+    },
+    'session.bias + accept (masking off)': {
+      run(k) {
+        for (let i = 0; i < k; i++) {
+          logits.set(base);
+          s4.bias(logits);
+          s4.accept(i & 63);
         }
       },
     },
