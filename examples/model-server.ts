@@ -26,8 +26,8 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
-import { generateKey, parseKey, serializeKey, type SecretKey } from '../src/key/index.js';
-import { createWatermark, type SampleOptions, type Watermark, type WatermarkSession } from '../src/sampler/index.js';
+import { generateKey, parseKey, serializeKey, type SecretKey } from 'radiomark/key';
+import { createWatermark, type SampleOptions, type Watermark, type WatermarkSession } from 'radiomark/sampler';
 
 /** tiktoken's n_vocab for o200k_base (ids 0..200018, specials included). */
 export const O200K_VOCAB_SIZE = 200_019;

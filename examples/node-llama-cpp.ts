@@ -10,9 +10,9 @@
  * repository type-checks without it.
  */
 import { parseArgs } from 'node:util';
-import { generateKey } from '../src/key/index.js';
-import { createWatermark } from '../src/sampler/index.js';
-import { createLlamaWatermark, type TokenBiasLike } from '../src/adapters/node-llama-cpp.js';
+import { generateKey } from 'radiomark/key';
+import { createWatermark } from 'radiomark/sampler';
+import { createLlamaWatermark, type TokenBiasLike } from 'radiomark/node-llama-cpp';
 
 /** The members of node-llama-cpp (3.22) this example uses. */
 interface NodeLlamaCpp {

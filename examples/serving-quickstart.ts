@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/serving-quickstart.ts
  */
-import { createWatermark, generateKey } from '../src/index.js';
+import { createWatermark, generateKey } from 'radiomark';
 import { createToyModel } from './model-server.js';
 
 // --- the ten lines ---------------------------------------------------------------------------

@@ -11,9 +11,9 @@
  */
 import { parseArgs } from 'node:util';
 import { AutoModelForCausalLM, AutoTokenizer, GPT2LMHeadModel, PretrainedConfig, Tensor, random } from '@huggingface/transformers';
-import { generateKey } from '../src/key/index.js';
-import { createWatermark } from '../src/sampler/index.js';
-import { watermarkProcessors } from '../src/adapters/transformers.js';
+import { generateKey } from 'radiomark/key';
+import { createWatermark } from 'radiomark/sampler';
+import { watermarkProcessors } from 'radiomark/transformers';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, tokens: { type: 'string', default: '64' } } });
 const newTokens = Number(values.tokens);

@@ -11,9 +11,9 @@
  * web-llm is imported dynamically and typed by the few members used here, so this repository
  * type-checks without it (it is an optional peer dependency, not installed here).
  */
-import type { SecretKey } from '../src/key/index.js';
-import { createWatermark } from '../src/sampler/index.js';
-import { createWebLlmProcessor, type LogitProcessor } from '../src/adapters/web-llm.js';
+import type { SecretKey } from 'radiomark/key';
+import { createWatermark } from 'radiomark/sampler';
+import { createWebLlmProcessor, type LogitProcessor } from 'radiomark/web-llm';
 
 /** The members of @mlc-ai/web-llm (0.2.86) this example uses. */
 interface WebLlm {

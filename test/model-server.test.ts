@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateKey, keyFromBytes, parseKey } from '../src/key/index.js';
-import type { Watermark } from '../src/sampler/index.js';
+import { generateKey, keyFromBytes, parseKey } from 'radiomark/key';
+import type { Watermark } from 'radiomark/sampler';
 import { O200K_VOCAB_SIZE, startModelServer, toyVocabulary, type ModelServer } from '../examples/model-server.js';
 import { log10BinomialUpperTail } from './adapters-helpers.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKey, type SecretKey } from '../src/index.js';
+import { parseKey, type SecretKey } from 'radiomark';
 import { startModelServer } from '../examples/model-server.js';
 import type { DetectJson } from '../src/report/model.js';
 import { jsonl, runCli, scratch, spawnCli, waitFor } from './cli-helpers.js';
