@@ -2,20 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from './examples-helpers.js';
 
 /**
  * Every example runs, as its header says (`npx tsx examples/<name>.ts`), against the built package:
  * the examples import `radiomark/...`, which Node resolves to this package's own exports (dist/,
  * built by `npm test` first), so an example that drifts from the published API fails here (and in
  * `tsc`, which checks them against dist/*.d.ts). examples/model-server.ts runs in
- * test/model-server.test.ts and test/probe-server.test.ts.
+ * test/model-server.test.ts and test/probe-server.test.ts; examples/detect-corpus.ts (half a minute
+ * of CPU, several minutes on a busy machine) in test/slow/examples.test.ts.
  */
 const root = resolve(import.meta.dirname, '..');
-
-function run(name: string, args: string[] = []): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join('examples', name), ...args], { cwd: root, encoding: 'utf8' });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
 
 const ratio = (m: RegExpMatchArray | null): number => (m ? Number(m[1]) / Number(m[2]) : NaN);
 
@@ -38,15 +35,6 @@ describe('examples/', () => {
     const r = run('transformers.ts');
     expect(r.status, r.err).toBe(0);
     expect(ratio(r.out.match(/(\d+) of (\d+) watermarked positions are green/))).toBeGreaterThan(0.5);
-  });
-
-  it('detect-corpus.ts: the distilled student is detected, the control student is not, the pasted span is found', () => {
-    const r = run('detect-corpus.ts');
-    expect(r.status, r.err).toBe(0);
-    const section = (title: string): string => r.out.split('\n== ').find((s) => s.startsWith(title)) ?? '';
-    expect(section('suspect 1')).toMatch(/"verdict": "detected"/);
-    expect(section('suspect 2')).toMatch(/"verdict": "not-detected"/);
-    expect(section('windowed detection')).toMatch(/"verdict": "detected"/);
   });
 
   it('web-llm.ts: loads under Node and exports its generator (running it needs a WebGPU browser)', () => {
