@@ -26,13 +26,34 @@ export const DEDUP_MAX_LOAD = 0.75;
 /** Growth factor of the table. */
 export const DEDUP_GROWTH = 1.4;
 
-/** Largest table (slots). */
-const MAX_SLOTS = 2 ** 30;
+/** Probes whose home slots are loaded together before they run (see `DedupTable.touch`). */
+const TOUCH = 32;
+
+/** Largest table (slots): 4 GiB of WebAssembly memory at 8 bytes per slot. */
+const MAX_SLOTS = 2 ** 29;
+
+/** The part of `WebAssembly.Memory` used here (the project's TypeScript lib has no DOM types). */
+interface GrowableMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** A WebAssembly memory of `pages` 64 KiB pages that can grow to 4 GiB in place. */
+function newMemory(pages: number): GrowableMemory {
+  const wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => GrowableMemory } }).WebAssembly;
+  if (wasm === undefined) throw new RadiomarkRangeError('detector: deduplication needs WebAssembly.Memory, which this engine lacks', { api: 'detector', field: 'dedup' });
+  return new wasm.Memory({ initial: pages, maximum: 65536 });
+}
 
 /** The deduplication set (see the module comment). @internal */
 export class DedupTable {
-  /** Slot words: `[lo, hi]` per slot; `hi === 0` marks an empty slot (bit 31 of `hi` is always set). */
+  /**
+   * Slot words: `[lo, hi]` per slot; `hi === 0` marks an empty slot (bit 31 of `hi` is always set).
+   * A view of `memory`, which grows in place: every page is touched once however often the table
+   * grows (a fresh array per growth would touch 3.5 times the final size).
+   */
   private table: Uint32Array;
+  private memory: GrowableMemory;
   /** Number of slots. */
   slots = 0;
   /** Number of stored fingerprints. */
@@ -46,6 +67,8 @@ export class DedupTable {
   private tmp = new Uint32Array(0);
   private readonly histA = new Uint32Array(256);
   private readonly histB = new Uint32Array(256);
+  /** Keeps the touched loads observable. */
+  private sink = 0;
 
   /**
    * @param capacity - expected number of entries
@@ -53,13 +76,14 @@ export class DedupTable {
    */
   constructor(capacity = 1024, salt = 0) {
     this.salt = salt >>> 0;
+    this.memory = newMemory(1);
     this.table = new Uint32Array(0);
     this.shrinkTo(capacity);
   }
 
-  /** Bytes held by the table. */
+  /** Bytes held by the table (its memory rounds up to the next 64 KiB page). */
   get bytes(): number {
-    return this.table.byteLength;
+    return this.memory.buffer.byteLength;
   }
 
   private hashOf(lo: number, hi: number): number {
@@ -110,34 +134,72 @@ export class DedupTable {
     const hash = this.hash;
     for (let k = 0; k < count; k++) hash[k] = this.hashOf(lo[k]!, hi[k]!);
     const order = this.sortByHash(count);
-    // Pass 1, in table order: which are in the table already. The others, still in table order,
-    // go to `pending` (the sort's scratch, free now).
+    if (this.size + count <= this.limit) return this.insertInOrder(lo, hi, order, count, isNew);
+    // The block could overfill the table. Grow first, never during a pass: inserting in hash order
+    // into a table that then grows would pile the low hashes into the low slots of the small
+    // table. Pass 1 finds the pairs already there; the others (still in table order) go to
+    // `pending` (the sort's scratch, free now), the table grows for them, and pass 2 inserts them.
     const pending = this.tmp;
     let m = 0;
-    for (let j = 0; j < count; j++) {
-      const k = order[j]!;
-      if (this.find(lo[k]!, hi[k]!, hash[k]!) < 0x80000000) isNew[k] = 0;
-      else pending[m++] = k;
+    for (let c = 0; c < count; c += TOUCH) {
+      const end = c + TOUCH < count ? c + TOUCH : count;
+      this.touch(order, c, end);
+      for (let j = c; j < end; j++) {
+        const k = order[j]!;
+        if (this.find(lo[k]!, hi[k]!, hash[k]!) < 0x80000000) isNew[k] = 0;
+        else pending[m++] = k;
+      }
     }
-    // Grow first, never during a pass: inserting in hash order into a table that then grows would
-    // pile the low hashes into the low slots of the small table.
     let slots = this.slots;
     while (this.size + m > Math.floor(slots * DEDUP_MAX_LOAD)) slots = Math.ceil(slots * DEDUP_GROWTH);
     if (slots !== this.slots) this.resize(slots);
-    // Pass 2, in table order: insert; a pair repeated within the block is found here.
+    return this.insertInOrder(lo, hi, pending, m, isNew);
+  }
+
+  /**
+   * Looks up and inserts the block entries `order[0 .. m)`, in that order, marking each new or
+   * not; the table has room for all of them.
+   */
+  private insertInOrder(lo: Uint32Array, hi: Uint32Array, order: Uint32Array, m: number, isNew: Uint8Array): number {
+    const hash = this.hash;
+    const t = this.table;
     let added = 0;
-    for (let q = 0; q < m; q++) {
-      const k = pending[q]!;
-      const i = this.find(lo[k]!, hi[k]!, hash[k]!);
-      if (i < 0x80000000) {
-        isNew[k] = 0;
-      } else {
-        isNew[k] = 1;
-        added++;
-        this.put(i & 0x7fffffff, lo[k]!, hi[k]!);
+    for (let c = 0; c < m; c += TOUCH) {
+      const end = c + TOUCH < m ? c + TOUCH : m;
+      this.touch(order, c, end);
+      for (let q = c; q < end; q++) {
+        const k = order[q]!;
+        const l = lo[k]!;
+        const h = hi[k]!;
+        const i = this.find(l, h, hash[k]!);
+        if (i < 0x80000000) {
+          isNew[k] = 0;
+        } else {
+          isNew[k] = 1;
+          added++;
+          const at = i & 0x7fffffff;
+          t[2 * at] = l;
+          t[2 * at + 1] = h;
+        }
       }
     }
+    this.size += added;
     return added;
+  }
+
+  /**
+   * Loads the home slots of `order[from .. to)` without branching on what they hold: the probes
+   * that follow branch on every slot they read (new or repeated: unpredictable), and a
+   * mispredicted branch discards the loads issued after it; loads issued here first are all in
+   * flight together, and their lines arrive in cache whatever the probes' branches do.
+   */
+  private touch(order: Uint32Array, from: number, to: number): void {
+    const t = this.table;
+    const hash = this.hash;
+    const scale = this.scale;
+    let sink = 0;
+    for (let j = from; j < to; j++) sink ^= t[2 * Math.floor(hash[order[j]!]! * scale) + 1]!;
+    this.sink = sink;
   }
 
   /** Block scratch for `count` entries. */
@@ -180,33 +242,61 @@ export class DedupTable {
     return order;
   }
 
-  /** Moves every entry into a table of `slots` slots. */
+  /**
+   * Grows the table to `slots` slots in place. The memory grows first (new pages are zero); then
+   * the old slots are walked from the top down and each entry moves to its slot in the larger
+   * table. Homes only move up (`floor(h * slots / 2^32)` grows with `slots`), and every slot above
+   * the one being read already holds the larger table's layout, so an entry whose probe starts at
+   * or above its old slot and does not wrap can be placed at once; the few others (near the start
+   * of the table, or wrapping) are set aside and inserted last.
+   */
   private resize(slots: number): void {
     if (slots > MAX_SLOTS) {
-      throw new RadiomarkRangeError(`detector: the deduplication set cannot grow beyond 2^30 slots (${this.size} pairs)`, { api: 'detector', field: 'dedup' });
+      throw new RadiomarkRangeError(`detector: the deduplication set cannot grow beyond 2^29 slots (${this.size} pairs)`, { api: 'detector', field: 'dedup' });
     }
-    const old = this.table;
-    this.table = new Uint32Array(2 * slots);
+    const old = this.slots;
+    const need = Math.ceil((8 * slots) / 65536) - this.memory.buffer.byteLength / 65536;
+    if (need > 0) this.memory.grow(need);
+    const t = new Uint32Array(this.memory.buffer, 0, 2 * slots);
+    this.table = t;
     this.slots = slots;
     this.scale = slots / 2 ** 32;
     this.limit = Math.floor(slots * DEDUP_MAX_LOAD);
-    const t = this.table;
-    for (let j = 0; j < old.length; j += 2) {
-      const hi = old[j + 1]!;
+    const aside: number[] = [];
+    for (let p = old - 1; p >= 0; p--) {
+      const hi = t[2 * p + 1]!;
       if (hi === 0) continue;
-      const lo = old[j]!;
-      let i = Math.floor(this.hashOf(lo, hi) * this.scale);
-      while (t[2 * i + 1] !== 0) if (++i === slots) i = 0;
-      t[2 * i] = lo;
-      t[2 * i + 1] = hi;
+      const lo = t[2 * p]!;
+      t[2 * p] = 0;
+      t[2 * p + 1] = 0;
+      let q = Math.floor(this.hashOf(lo, hi) * this.scale);
+      if (q < p) {
+        aside.push(lo, hi);
+        continue;
+      }
+      while (q < slots && t[2 * q + 1] !== 0) q++;
+      if (q === slots) {
+        aside.push(lo, hi);
+        continue;
+      }
+      t[2 * q] = lo;
+      t[2 * q + 1] = hi;
+    }
+    for (let j = 0; j < aside.length; j += 2) {
+      const i = this.find(aside[j]!, aside[j + 1]!, this.hashOf(aside[j]!, aside[j + 1]!));
+      t[2 * (i & 0x7fffffff)] = aside[j]!;
+      t[2 * (i & 0x7fffffff) + 1] = aside[j + 1]!;
     }
   }
 
-  /** Empties the set and sizes its table for `capacity` entries. */
+  /** Empties the set and sizes its table for `capacity` entries (a new memory: it cannot shrink). */
   shrinkTo(capacity: number): void {
+    const slots = Math.max(16, Math.ceil(capacity / DEDUP_MAX_LOAD));
+    this.memory = newMemory(Math.ceil((8 * slots) / 65536));
     this.table = new Uint32Array(0);
+    this.slots = 0;
     this.size = 0;
-    this.resize(Math.max(16, Math.ceil(capacity / DEDUP_MAX_LOAD)));
+    this.resize(slots);
   }
 
   /** Removes every entry, keeping the table's size. */

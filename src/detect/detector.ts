@@ -34,10 +34,12 @@ function tallyShape(r: Rules, family: FamilyRule | null, positions: boolean): Ta
  * Windows are taken from the completion itself (its first `contextWidth` positions are
  * `noWindow`), so the prompt is never scored and never supplies context.
  *
- * Cost: one BLAKE3 compression per scored position per key (1 + decoys), one fingerprint and one
- * set probe per examined position; duplicates cost no hash. Memory: 8 bytes per slot of the
- * deduplication set, at most 75% full (10.7-21.3 bytes per distinct pair); 4 bytes per vocabulary
- * id per key (1 + decoys) for the green-list tables.
+ * Cost: one fingerprint and one deduplication probe per examined position (probes run a block at
+ * a time, in the order of the table); one BLAKE3 compression per new pair per key (1 + decoys, or
+ * every member of a key family), batched four pairs per SIMD pass; duplicates cost no hash.
+ * Memory: the deduplication table, 8 bytes per slot, between 75% and 54% full (10.7-14.9 bytes
+ * per distinct pair), in a WebAssembly memory that grows in place; a pending block of at most
+ * 65,536 candidates; 4 bytes per vocabulary id per key for the green-list tables.
  *
  * @param options - see {@link DetectorOptions}
  * @returns a {@link Detector}
