@@ -177,22 +177,25 @@ describe('finding 5: no internal exception text reaches the user', () => {
     ]);
   });
 
-  it('a text over the size cap is reported (tooLarge) and ends that input, never read whole', async () => {
-    const bad = new BadLines(true);
-    const small = f('big.txt');
-    writeFileSync(small, 'x'.repeat(3000));
-    // The cap itself is 256 MiB; /dev/zero below shows it in the CLI, this shows the accounting.
-    const st = await readSource({ path: '/dev/zero', size: undefined }, { format: 'text', bad }, {});
-    expect(st.truncated).toBe(true);
-    expect(st.bytes).toBeGreaterThan(256 * 1024 * 1024);
-    expect(st.bytes).toBeLessThan(257 * 1024 * 1024);
-    expect(bad.byReason).toEqual({ tooLarge: 1 });
+  it('a text or line over the size cap is reported (tooLarge) and ends that input, never read whole', async () => {
+    // The accounting, with a cap of 64 kB: /dev/zero (endless) stops just past it, as text and as JSONL.
+    for (const format of ['text', 'jsonl'] as const) {
+      const bad = new BadLines(true);
+      const st = await readSource({ path: '/dev/zero', size: undefined }, { format, bad, maxBytes: 65_536 }, {});
+      expect(st.truncated).toBe(true);
+      expect(st.bytes).toBeGreaterThan(65_536);
+      expect(st.bytes).toBeLessThanOrEqual(65_536 + (1 << 18));
+      expect(bad.examples).toEqual([
+        format === 'text'
+          ? { where: '/dev/zero', reason: 'tooLarge', message: 'text larger than 65536 bytes (one document per text file); the rest is not read: split it or use JSONL' }
+          : { where: '/dev/zero:1', reason: 'tooLarge', message: 'line longer than 65536 bytes (is this JSONL?); the rest of the file is not read' },
+      ]);
+    }
+    // The CLI's own cap (256 MiB), once.
     const r = await cli(['detect', '--key', f('key.json'), '--format', 'text', '/dev/zero']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('radiomark detect: /dev/zero: text larger than 256 MiB (one document per text file); the rest is not read: split it or use JSONL (pass --skip-bad-lines to count such lines and continue)\n');
-    const j = await cli(['detect', '--key', f('key.json'), '--format', 'jsonl', '/dev/zero']);
-    expect(j.stderr).toBe('radiomark detect: /dev/zero:1: line longer than 256 MiB (is this JSONL?); the rest of the file is not read (pass --skip-bad-lines to count such lines and continue)\n');
-  }, 120_000);
+  });
 
   it('radiomark report refuses a null, a deeply nested or a mistyped entry, naming the field (and never blames --out)', async () => {
     const base = syntheticRun();

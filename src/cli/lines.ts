@@ -31,18 +31,20 @@ export class LineSplitter {
    * @param bad - bad-line counter
    * @param onValue - receives each parsed JSON value with its `file:line`
    * @param onRaw - if given, receives each non-blank line unparsed instead
+   * @param maxLineBytes - the longest line accepted [default {@link MAX_LINE_BYTES}]
    */
   constructor(
     private readonly name: string,
     private readonly bad: BadSink,
     private readonly onValue: (value: unknown, where: string) => void,
     private readonly onRaw?: (text: string, where: string) => void,
+    private readonly maxLineBytes = MAX_LINE_BYTES,
   ) {}
 
   /**
    * Feeds a chunk; complete lines are processed at once.
    *
-   * @returns false when the current line grew over {@link MAX_LINE_BYTES}: it is reported as bad
+   * @returns false when the current line grew over the cap: it is reported as bad
    *   (`tooLarge`) and the caller stops reading this input
    */
   push(chunk: Uint8Array): boolean {
@@ -50,9 +52,9 @@ export class LineSplitter {
     if (nl < 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
-      if (this.pendingBytes <= MAX_LINE_BYTES) return true;
+      if (this.pendingBytes <= this.maxLineBytes) return true;
       this.pending = [];
-      this.bad.add(`${this.name}:${this.count + 1}`, 'tooLarge', `line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB (is this JSONL?); the rest of the file is not read`);
+      this.bad.add(`${this.name}:${this.count + 1}`, 'tooLarge', `line longer than ${sizeText(this.maxLineBytes)} (is this JSONL?); the rest of the file is not read`);
       return false;
     }
     const head = chunk.subarray(0, nl + 1);
@@ -170,6 +172,11 @@ function jsonReason(e: unknown, line: string): string {
   const pos = at ? Number(at[1]) : undefined;
   const near = pos !== undefined ? ` at character ${pos + 1} (near ${describe(line.slice(Math.max(0, pos - 10), pos + 10))})` : '';
   return `${jsonError(e)}${near}`;
+}
+
+/** A size cap in words: `256 MiB`, or bytes below 1 MiB. */
+export function sizeText(bytes: number): string {
+  return bytes >= 1 << 20 ? `${+(bytes / (1 << 20)).toFixed(1)} MiB` : `${bytes} bytes`;
 }
 
 /** A byte as two hex digits. */

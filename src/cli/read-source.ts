@@ -11,7 +11,7 @@ import { CliError, fsReason } from '../command/errors.js';
 import type { BadSink } from './bad-lines.js';
 import type { InputSource } from './inputs.js';
 import { keyMaterialMessage, type KeyMaterialScan } from './key-material.js';
-import { FATAL, firstInvalidUtf8, hex2, LineSplitter, MAX_LINE_BYTES } from './lines.js';
+import { FATAL, firstInvalidUtf8, hex2, LineSplitter, MAX_LINE_BYTES, sizeText } from './lines.js';
 
 export { MAX_LINE_BYTES } from './lines.js';
 
@@ -67,6 +67,8 @@ export interface ReadOptions {
   readonly scan?: KeyMaterialScan;
   /** Standard input, for `-` [default: none]. */
   readonly stdin?: ByteSource;
+  /** The longest JSONL line and the largest text read [default {@link MAX_LINE_BYTES}, {@link MAX_TEXT_BYTES}]. */
+  readonly maxBytes?: number;
 }
 
 /** The state of one source being read. */
@@ -85,7 +87,7 @@ class SourceRead {
     format: InputFormat | undefined,
   ) {
     this.fmt = format;
-    this.lines = new LineSplitter(name, o.bad, (v, where) => h.onJson?.(v, where), h.onLine);
+    this.lines = new LineSplitter(name, o.bad, (v, where) => h.onJson?.(v, where), h.onLine, o.maxBytes ?? MAX_LINE_BYTES);
   }
 
   /** Takes one chunk; false when reading must stop (over the cap). */
@@ -106,8 +108,9 @@ class SourceRead {
     } else if (this.bytes === chunk.length) this.h.onFormat?.(this.fmt);
     if (this.fmt === 'jsonl') return this.lines.push(chunk);
     this.chunks.push(chunk);
-    if (this.bytes <= MAX_TEXT_BYTES) return true;
-    this.o.bad.add(this.name, 'tooLarge', `text larger than ${MAX_TEXT_BYTES / 1024 / 1024} MiB (one document per text file); the rest is not read: split it or use JSONL`);
+    const cap = this.o.maxBytes ?? MAX_TEXT_BYTES;
+    if (this.bytes <= cap) return true;
+    this.o.bad.add(this.name, 'tooLarge', `text larger than ${sizeText(cap)} (one document per text file); the rest is not read: split it or use JSONL`);
     return false;
   }
 
