@@ -150,6 +150,33 @@ test('larger vocabularies: both top-k collection paths (from the heap, and a sec
   expect([...seen].sort()).toEqual(['heap', 'second pass']);
 });
 
+test('top-k with distinct logits keeps exactly k candidates (no tie at the k-th place) and still agrees with the reference', () => {
+  const key = keyFromBytes(new Uint8Array(32).fill(4));
+  const V = 3000;
+  const gl = createGreenList({ key, gamma: 0.25, contextWidth: 2, vocabSize: V });
+  const wm = createWatermark({ key, vocabSize: V, gamma: 0.25, delta: 3, contextWidth: 2 });
+  const core = new FusedSampler(V, 3);
+  const seed = new Uint32Array(3);
+  const r = seededRandom(21);
+  let compacted = 0;
+  for (let trial = 0; trial < 20; trial++) {
+    const logits = Float32Array.from({ length: V }, () => (r() + r() + r()) * 4);
+    const ctx = [trial, trial + 1];
+    gl.seedWindow(ctx, 2, seed, 0);
+    for (const topK of [1, 7, 50]) {
+      core.sample('t', gl, logits, seed, 0, { topK, temperature: 0.8 });
+      if (core.candidates === topK) compacted++;
+      const a = seededRandom(trial * 100 + topK);
+      const b = seededRandom(trial * 100 + topK);
+      for (let i = 0; i < 5; i++) {
+        const opts = { topK, temperature: 0.8, topP: 0.9 };
+        expect(wm.sample(logits, ctx, { ...opts, random: a })).toBe(referenceSample(wm, logits, ctx, opts, b));
+      }
+    }
+  }
+  expect(compacted).toBeGreaterThan(30); // of 60: the common path (the others take the second pass)
+});
+
 describe('the fused sampler hashes only candidates that can be kept', () => {
   const key = keyFromBytes(new Uint8Array(32).fill(3));
   const V = 50_000;

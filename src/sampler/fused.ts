@@ -46,6 +46,8 @@ const F_U = 3;
 const F_ZMAX = 4;
 /** Scratch slot for {@link FusedSampler.computeSpan}'s result (a returned double would be boxed). */
 const F_SPAN = 5;
+/** The k-th largest biased logit among the tokens the top-k prefilter hashed (-Infinity: none). */
+const F_BK = 6;
 
 /** Bits of float64 resolution the negligible-mass rule is built on. */
 export const NEGLIGIBLE_BITS = 53;
@@ -135,6 +137,12 @@ export class FusedSampler {
   private readonly f = new Float64Array(6);
   private k = 0;
   private best = 0;
+  /** Whether the prefilter already wrote the candidates' biased logits to `vals`. */
+  private zReady = false;
+  /** Green flags of the prefilter's top tokens (one batched hash call). */
+  private topG: Uint8Array = new Uint8Array(0);
+  /** Biased logits of the prefilter's top tokens. */
+  private topZ: Float64Array = new Float64Array(0);
 
   constructor(vocabSize: number, delta: number) {
     this.vocabSize = vocabSize;
@@ -171,10 +179,12 @@ export class FusedSampler {
     this.ensureScratch(k);
     const biased = seed !== null && this.delta > 0;
     const useK = !greedy && k > 0 && k < V;
+    this.zReady = false;
     const n = useK ? this.collectTopK(api, logits, seed, seedOffset, biased) : this.collectAll(api, logits, biased);
     this.candidates = n;
-    this.hashed = biased ? (n > V >> 1 ? V : n) : 0;
-    this.biasCandidates(logits, seed, seedOffset, n, biased);
+    if (!useK) this.hashed = biased ? (n > V >> 1 ? V : n) : 0;
+    if (this.zReady) this.scanMax(n);
+    else this.biasCandidates(logits, seed, seedOffset, n, biased);
     if (greedy) return this.cand[this.best]!;
     if (useK && n > k) this.selectTopK(n);
     else this.keep.fill(1, 0, n);
@@ -301,24 +311,9 @@ export class FusedSampler {
       }
     }
     if (lmax === -Infinity) throw allMaskedError(api);
-    const gl = this.greenList!;
-    const delta = this.delta;
-    const kz = this.kz;
-    kz.fill(-Infinity, 0, k);
-    let zlo = lmax;
-    for (let q = 0; q < m; q++) {
-      const id = topI[q]!;
-      if (id < 0) continue;
-      const v = topV[q]!;
-      const zq = biased && gl.isGreenSeeded(seed as Uint32Array, seedOffset, id) ? v + delta : v;
-      if (zq > zlo) zlo = zq;
-      if (zq > kz[0]!) {
-        kz[0] = zq;
-        minHeapSiftDown(kz, 0, k);
-      }
-    }
+    const zlo = this.hashTop(seed, seedOffset, m, lmax, biased);
     let tau = zlo - d - span - (Math.abs(zlo) + slackBase) * SLACK;
-    const bk = kz[0]!;
+    const bk = this.kz[0]!;
     if (bk > -Infinity) {
       const t2 = bk - d - (Math.abs(bk) + slackBase) * SLACK;
       if (t2 > tau) tau = t2;
@@ -327,17 +322,98 @@ export class FusedSampler {
     let n = 0;
     if (tau > r0) {
       // Every token at or above tau is above the smallest of the m kept (a token above the final
-      // root was never evicted), so the candidates are all in the heap: no second pass.
-      for (let q = 0; q < m; q++) if (topV[q]! >= tau) cand[n++] = topI[q]!;
-      sortIds(cand, n);
+      // root was never evicted), so the candidates are all in the heap, already hashed: no second
+      // pass, and their biased logits go along.
+      const z = this.vals;
+      const topZ = this.topZ;
+      // With exactly k of them at or above bk (no tie straddling the k-th place), they are the
+      // top k whatever the order: keep only those, so that just k are sorted into id order.
+      const cut = this.exactlyKAtOrAbove(m, tau, bk) ? bk : tau;
+      const byZ = cut === bk;
+      for (let q = 0; q < m; q++) {
+        if (byZ ? topZ[q]! >= cut : topV[q]! >= cut) {
+          cand[n] = topI[q]!;
+          z[n++] = topZ[q]!;
+        }
+      }
+      sortPairs(cand, z, n);
+      this.zReady = true;
+      this.hashed = biased ? m : 0;
     } else {
       // Pass 2 (-Infinity never passes: tau is finite).
       for (let i = 0; i < V; i++) {
         cand[n] = i;
         n += logits[i]! >= tau ? 1 : 0;
       }
+      this.hashed = biased ? m + (n > V >> 1 ? V : n) : 0;
     }
     return n;
+  }
+
+  /**
+   * Hashes the prefilter's m top tokens in one batched call (when biased) into `topZ` (their
+   * biased logits) and the k-th largest of those into `kz[0]`; returns the largest, a lower bound
+   * on the largest biased logit (at least `lmax`).
+   */
+  private hashTop(seed: Uint32Array | null, seedOffset: number, m: number, lmax: number, biased: boolean): number {
+    const k = this.k;
+    const topV = this.topV;
+    const topZ = this.topZ;
+    const g = this.topG;
+    const delta = this.delta;
+    if (biased) this.greenList!.greenOf(seed as Uint32Array, seedOffset, this.topI, m, g);
+    const kz = this.kz;
+    kz.fill(-Infinity, 0, k);
+    let zlo = lmax;
+    for (let q = 0; q < m; q++) {
+      const v = topV[q]!;
+      // g is exactly 0 or 1 (0 for the unfilled slots, whose v is -Infinity): v + 1 * delta ===
+      // v + delta and v + 0 * delta === v + 0, the definition's values.
+      const zq = biased ? v + g[q]! * delta : v;
+      topZ[q] = zq;
+      if (zq > zlo) zlo = zq;
+      if (zq > kz[0]!) {
+        kz[0] = zq;
+        minHeapSiftDown(kz, 0, k);
+      }
+    }
+    return zlo;
+  }
+
+  /** Sets `zmax` and `best` (the first position holding it) over the biased logits in `vals`. */
+  private scanMax(n: number): void {
+    const z = this.vals;
+    let zmax = -Infinity;
+    let best = 0;
+    for (let j = 0; j < n; j++) {
+      const zj = z[j]!;
+      if (zj > zmax) {
+        zmax = zj;
+        best = j;
+      }
+    }
+    this.f[F_ZMAX] = zmax;
+    this.best = best;
+  }
+
+  /**
+   * Whether exactly k of the m hashed tokens have a biased logit at or above `bk` (their k-th
+   * largest), all of them candidates (raw logit at or above `tau`). Then those k are the top k by
+   * (z desc, id asc) among all candidates, whatever the ids: fewer than k lie above bk and no
+   * other token ties it, and every token outside the m has z < bk (its raw logit is below tau).
+   */
+  private exactlyKAtOrAbove(m: number, tau: number, bk: number): boolean {
+    if (!(bk > -Infinity)) return false;
+    const topZ = this.topZ;
+    const topV = this.topV;
+    let c = 0;
+    for (let q = 0; q < m; q++) {
+      if (topZ[q]! >= bk) {
+        if (topV[q]! < tau) return false;
+        c++;
+      }
+    }
+    return c === this.k;
   }
 
   /**
@@ -547,6 +623,8 @@ export class FusedSampler {
       this.kz = new Float64Array(k);
       this.topV = new Float64Array(m);
       this.topI = new Int32Array(m);
+      this.topZ = new Float64Array(m);
+      this.topG = new Uint8Array(m);
     }
   }
 }
@@ -561,24 +639,27 @@ function infError(api: string, i: number): RangeError {
   return new RangeError(`${api}: logits[${i}] is +Infinity; the distribution is undefined`);
 }
 
-/** Sorts `a[0 .. n)` ascending in place (Shell sort, Ciura gaps; no allocation). */
-function sortIds(a: Int32Array, n: number): void {
+const GAPS = new Int32Array([8929, 3905, 1750, 701, 301, 132, 57, 23, 10, 4, 1]);
+
+/** Sorts `a[0 .. n)` ascending in place, moving `b[j]` along with `a[j]` (Shell sort, Ciura gaps; no allocation). */
+function sortPairs(a: Int32Array, b: Float64Array, n: number): void {
   for (let g = 0; g < GAPS.length; g++) {
     const gap = GAPS[g]!;
     if (gap >= n) continue;
     for (let i = gap; i < n; i++) {
       const x = a[i]!;
+      const y = b[i]!;
       let j = i;
       while (j >= gap && a[j - gap]! > x) {
         a[j] = a[j - gap]!;
+        b[j] = b[j - gap]!;
         j -= gap;
       }
       a[j] = x;
+      b[j] = y;
     }
   }
 }
-
-const GAPS = new Int32Array([8929, 3905, 1750, 701, 301, 132, 57, 23, 10, 4, 1]);
 
 /** Sifts the root of a min-heap of (value, id) pairs keyed by value. */
 function pairHeapSiftDown(hv: Float64Array, hi: Int32Array, size: number): void {

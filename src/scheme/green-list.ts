@@ -86,6 +86,13 @@ export interface GreenList {
    * with a given row count.
    */
   addGreenRows(seeds: Uint32Array, active: Uint8Array, values: Float32Array, rows: number, amount: number): number;
+  /**
+   * Batched {@link GreenList.isGreenSeeded}: `out[q] = 1` when `ids[q]` is green under the seed,
+   * 0 otherwise, for `q < count`; a negative id gets 0. For the sampler's prefilter (one call per
+   * step instead of one per token). Unchecked otherwise; allocates nothing.
+   * @internal
+   */
+  greenOf(seed: Uint32Array, seedOffset: number, ids: Int32Array, count: number, out: Uint8Array): void;
   /** Number of green ids in `[0, vocabSize)` under a seed (a diagnostic). */
   countGreen(seed: Uint32Array, seedOffset: number): number;
   /**
@@ -167,6 +174,7 @@ export function createGreenList(options: GreenListOptions): GreenList {
     addGreen,
     addGreenChecked,
     addGreenRows,
+    greenOf: k.greenOf,
     countGreen,
     greenAt,
     seedWindows,
@@ -183,6 +191,7 @@ interface Kernels {
   addGreen: GreenList['addGreen'];
   addGreenChecked: GreenList['addGreenChecked'];
   addGreenRows: GreenList['addGreenRows'];
+  greenOf: GreenList['greenOf'];
   greenAt: GreenList['greenAt'];
   seedWindows: GreenList['seedWindows'];
 }
@@ -211,6 +220,10 @@ function jsKernels(key: SecretKey, h: number, vocabSize: number, threshold: numb
     x ^= x >>> 16;
     x = Math.imul(x, seed[offset + 2]! | 1);
     return x >>> 1 < threshold;
+  };
+
+  const greenOf = (seed: Uint32Array, seedOffset: number, ids: Int32Array, count: number, out: Uint8Array): void => {
+    greenOfTable(tokenTable, threshold, seed, seedOffset, ids, count, out);
   };
 
   const addGreen = (seed: Uint32Array, seedOffset: number, values: Float32Array, offset: number, amount: number): void => {
@@ -257,7 +270,25 @@ function jsKernels(key: SecretKey, h: number, vocabSize: number, threshold: numb
     for (let k = 0; k < count; k++) seedWindow(ids, ends[k]!, out, 3 * k);
   };
 
-  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenAt, seedWindows };
+  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenOf, greenAt, seedWindows };
+}
+
+/** The batched green test over a token table (both backends: the WebAssembly one passes its view). */
+function greenOfTable(table: Uint32Array, threshold: number, seed: Uint32Array, seedOffset: number, ids: Int32Array, count: number, out: Uint8Array): void {
+  const s0 = seed[seedOffset]! | 0;
+  const s1 = seed[seedOffset + 1]! | 1;
+  const s2 = seed[seedOffset + 2]! | 1;
+  for (let q = 0; q < count; q++) {
+    const id = ids[q]!;
+    if (id < 0) {
+      out[q] = 0;
+      continue;
+    }
+    let x = Math.imul(table[id]! ^ s0, s1);
+    x ^= x >>> 16;
+    x = Math.imul(x, s2);
+    out[q] = x >>> 1 < threshold ? 1 : 0;
+  }
 }
 
 /**
@@ -439,7 +470,11 @@ function wasmKernels(k: KernelExports, key: SecretKey, h: number, vocabSize: num
     }
   };
 
-  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenAt, seedWindows };
+  const greenOf = (seed: Uint32Array, seedOffset: number, ids: Int32Array, count: number, out: Uint8Array): void => {
+    greenOfTable(tokenTable, threshold, seed, seedOffset, ids, count, out);
+  };
+
+  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenOf, greenAt, seedWindows };
 }
 
 /** Index (counted from `from`) of the first NaN of `values[from .. from + count)`, or -1. */
