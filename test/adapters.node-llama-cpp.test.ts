@@ -143,7 +143,7 @@ for (const [label, make] of kinds) {
 describe('createLlamaWatermark: bad input', () => {
   test('refuses a missing factory, a bad cache size, bad tokens', () => {
     expect(() => createLlamaWatermark(wm, {} as never)).toThrow(/"createTokenBias" must be a function/);
-    expect(() => createLlamaWatermark(wm, { createTokenBias: () => new StructuralTokenBias(tokenizer), cacheSize: 0 })).toThrow(/"cacheSize" must be a positive integer, got 0/);
+    expect(() => createLlamaWatermark(wm, { createTokenBias: () => new StructuralTokenBias(tokenizer), cacheSize: 0 })).toThrow(/"cacheSize" must be an integer >= 1, got 0/);
     expect(() => createLlamaWatermark({} as never, { createTokenBias: () => new StructuralTokenBias(tokenizer) })).toThrow(TypeError);
     const s = createLlamaWatermark(wm, { createTokenBias: () => new StructuralTokenBias(tokenizer) }).session();
     expect(() => s.accept(V)).toThrow(/session.accept: "token" must be an integer token id in \[0, 600\), got 600/);

@@ -216,7 +216,7 @@ describe('sample', () => {
       [{ random: () => NaN }, /got NaN/, RangeError],
       [{ random: () => '0.5' }, /"random" must return a number in \[0, 1\), got "0.5"/, RangeError],
       [{ random: 0.5 }, /"random" must be a function/, TypeError],
-      [7, /sample: options must be an object/, TypeError],
+      [7, /sample: "options" must be an object/, TypeError],
     ];
     for (const [opts, msg, type] of cases) {
       expect(() => wm.sample(l, [1, 2], opts as never), JSON.stringify(opts)).toThrow(type);
@@ -420,7 +420,7 @@ describe('sessions', () => {
     nan[3] = NaN;
     expect(() => s.bias(nan)).toThrow(/session.bias: logits\[3\] is NaN/);
     expect(() => s.reset({ prompt: [-1] })).toThrow(/session.reset: prompt\[0\]/);
-    expect(() => s.reset(5 as never)).toThrow(/session.reset: options must be an object/);
+    expect(() => s.reset(5 as never)).toThrow(/session.reset: "options" must be an object/);
     expect(s.steps).toBe(0); // failed calls did not advance it
   });
 

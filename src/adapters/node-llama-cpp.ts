@@ -17,7 +17,8 @@
 import { SEED_WORDS } from '../scheme/green-list.js';
 import type { Watermark } from '../sampler/watermark.js';
 import type { SessionOptions, WatermarkSession } from '../sampler/session.js';
-import { describe } from '../sampler/validate.js';
+import { checkInteger, typeError } from '../assert.js';
+import { checkWatermark } from '../sampler/check.js';
 
 /** The part of node-llama-cpp's `TokenBias` this adapter uses: `set(tokens, { logit })`. */
 export interface TokenBiasLike {
@@ -105,16 +106,13 @@ interface Entry<T> {
  * ```
  */
 export function createLlamaWatermark<T extends TokenBiasLike>(watermark: Watermark, options: LlamaWatermarkOptions<T>): LlamaWatermark<T> {
-  if (watermark === null || typeof watermark !== 'object' || typeof watermark.session !== 'function') {
-    throw new TypeError(`createLlamaWatermark: "watermark" must come from createWatermark, got ${describe(watermark)}`);
-  }
+  const api = 'createLlamaWatermark';
+  checkWatermark(api, 'watermark', watermark);
   if (options === null || typeof options !== 'object' || typeof options.createTokenBias !== 'function') {
-    throw new TypeError(`createLlamaWatermark: "createTokenBias" must be a function returning a TokenBias, got ${describe(options?.createTokenBias)}`);
+    throw typeError(api, 'createTokenBias', 'a function returning a TokenBias', options?.createTokenBias);
   }
   const cacheSize = options.cacheSize ?? 16;
-  if (!Number.isInteger(cacheSize) || cacheSize < 1) {
-    throw new RangeError(`createLlamaWatermark: "cacheSize" must be a positive integer, got ${String(cacheSize)}`);
-  }
+  checkInteger(api, 'cacheSize', cacheSize, 1);
   const { createTokenBias } = options;
   const gl = watermark.greenList;
   const V = watermark.config.vocabSize;

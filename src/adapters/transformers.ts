@@ -13,7 +13,10 @@ import { LogitsProcessor, LogitsProcessorList, type Tensor } from '@huggingface/
 import { SEED_WORDS } from '../scheme/green-list.js';
 import type { Watermark } from '../sampler/watermark.js';
 import type { WatermarkSession } from '../sampler/session.js';
-import { checkNoNaN, describe } from '../sampler/validate.js';
+import { checkOptionalBoolean, describe, typeError } from '../assert.js';
+import { RadiomarkRangeError } from '../errors.js';
+import { checkWatermark } from '../sampler/check.js';
+import { nanError } from '../sampler/validate.js';
 
 /** Options of {@link WatermarkLogitsProcessor}. */
 export interface WatermarkLogitsProcessorOptions {
@@ -36,6 +39,9 @@ export interface WatermarkLogitsProcessorOptions {
  *   (a new `input_ids` array) and advanced by one token per step. Use one processor per
  *   concurrent `generate()` call: calls that interleave on one processor still get the right bias,
  *   but each step then restarts the sessions and masking is lost.
+ * - Cost: one pass per row (the NaN check and the bias together, on the scheme's one-pass
+ *   kernels). All or nothing: a call that throws (a NaN logit, an id out of range) leaves the
+ *   logits untouched, and the next call restarts the sessions from its `input_ids`.
  *
  * @example
  * ```ts
@@ -53,7 +59,9 @@ export class WatermarkLogitsProcessor extends LogitsProcessor {
   private sessions: WatermarkSession[] = [];
   private lengths: number[] = [];
   private lastIds: bigint[][] | null = null;
-  private readonly seed = new Uint32Array(SEED_WORDS);
+  /** Per-row seeds and "biased" flags of the last call, grown to the largest batch seen. */
+  private seeds = new Uint32Array(0);
+  private active = new Uint8Array(0);
   private readonly tail: number[] = [];
 
   /**
@@ -63,13 +71,8 @@ export class WatermarkLogitsProcessor extends LogitsProcessor {
    */
   constructor(watermark: Watermark, options: WatermarkLogitsProcessorOptions = {}) {
     super();
-    if (watermark === null || typeof watermark !== 'object' || typeof watermark.session !== 'function') {
-      throw new TypeError(`WatermarkLogitsProcessor: "watermark" must come from createWatermark, got ${describe(watermark)}`);
-    }
-    const masking = options.masking ?? true;
-    if (typeof masking !== 'boolean') {
-      throw new TypeError(`WatermarkLogitsProcessor: "masking" must be a boolean, got ${describe(masking)}`);
-    }
+    checkWatermark('WatermarkLogitsProcessor', 'watermark', watermark);
+    const masking = checkOptionalBoolean('WatermarkLogitsProcessor', 'masking', options.masking) ?? true;
     this.watermark = watermark;
     this.masking = masking;
   }
@@ -86,28 +89,48 @@ export class WatermarkLogitsProcessor extends LogitsProcessor {
   override _call(input_ids: bigint[][], logits: Tensor): Tensor {
     const api = 'WatermarkLogitsProcessor';
     const data = logits.data;
-    if (!(data instanceof Float32Array)) {
-      throw new TypeError(`${api}: logits must be a float32 tensor, got ${describe(data)} (${String(logits.type)})`);
-    }
+    if (!(data instanceof Float32Array)) throw typeError(api, 'logits', `a float32 tensor (got type ${String(logits.type)})`, data);
     const dims = logits.dims;
     const V = this.watermark.config.vocabSize;
     if (dims.length !== 2 || dims[1] !== V) {
-      throw new RangeError(
+      throw new RadiomarkRangeError(
         `${api}: logits shape [${dims.join(', ')}] does not match [batch, vocabSize ${V}] (create the watermark with the model's logits width, ${String(dims.at(-1))}; the green list does not depend on it)`,
+        { api, field: 'logits' },
       );
     }
     const B = dims[0]!;
     if (!Array.isArray(input_ids) || input_ids.length !== B) {
-      throw new RangeError(`${api}: ${Array.isArray(input_ids) ? input_ids.length : describe(input_ids)} input_ids rows for a batch of ${B} logits rows`);
+      throw new RadiomarkRangeError(`${api}: ${Array.isArray(input_ids) ? input_ids.length : describe(input_ids)} input_ids rows for a batch of ${B} logits rows`, { api, field: 'input_ids' });
     }
-    checkNoNaN(api, data, 0, B * V, V);
+    try {
+      this.step(api, input_ids, B, V);
+    } catch (e) {
+      this.lastIds = null; // sessions may have moved: the next call restarts them from input_ids
+      throw e;
+    }
+    // Every row's NaN check and bias in one pass per row, all or nothing across rows.
+    const bad = this.watermark.greenList.addGreenRows(this.seeds, this.active, data, B, this.watermark.config.delta);
+    if (bad >= 0) {
+      this.lastIds = null;
+      throw nanError(api, bad, V);
+    }
+    this.lastIds = input_ids;
+    return logits;
+  }
+
+  /** Advances (or restarts) each row's session and records its seed and whether it is biased. */
+  private step(api: string, input_ids: bigint[][], B: number, V: number): void {
     const fresh = input_ids !== this.lastIds || this.sessions.length < B;
     while (this.sessions.length < B) {
       this.sessions.push(this.watermark.session({ masking: this.masking }));
       this.lengths.push(-1);
     }
-    const gl = this.watermark.greenList;
-    const delta = this.watermark.config.delta;
+    if (this.active.length < B) {
+      this.seeds = new Uint32Array(SEED_WORDS * B);
+      this.active = new Uint8Array(B);
+    }
+    const h = this.watermark.greenList.contextWidth;
+    const biased = this.watermark.config.delta > 0;
     for (let b = 0; b < B; b++) {
       const row = input_ids[b]!;
       const s = this.sessions[b]!;
@@ -115,16 +138,13 @@ export class WatermarkLogitsProcessor extends LogitsProcessor {
       if (!fresh && n === this.lengths[b]! + 1) {
         s.accept(toId(api, row, n - 1, V));
       } else {
-        const h = gl.contextWidth;
         this.tail.length = 0;
         for (let i = Math.max(0, n - h); i < n; i++) this.tail.push(toId(api, row, i, V));
         s.reset({ prompt: this.tail });
       }
       this.lengths[b] = n;
-      if (delta > 0 && s.stepSeed(this.seed, 0)) gl.addGreen(this.seed, 0, data, b * V, delta);
+      this.active[b] = biased && s.stepSeed(this.seeds, SEED_WORDS * b) ? 1 : 0;
     }
-    this.lastIds = input_ids;
-    return logits;
   }
 
   /** Forgets the per-row state (the next call starts new sessions from `input_ids`). */
@@ -156,7 +176,7 @@ function toId(api: string, row: ArrayLike<bigint | number>, i: number, V: number
   const x = row[i];
   const id = typeof x === 'bigint' ? Number(x) : x;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= V) {
-    throw new RangeError(`${api}: input_ids id ${String(x)} at position ${i} is not a token id in [0, ${V})`);
+    throw new RadiomarkRangeError(`${api}: input_ids id ${String(x)} at position ${i} is not a token id in [0, ${V})`, { api, field: 'input_ids' });
   }
   return id;
 }

@@ -12,7 +12,8 @@
  */
 import type { Watermark } from '../sampler/watermark.js';
 import type { WatermarkSession } from '../sampler/session.js';
-import { checkArrayLike, checkIds, describe } from '../sampler/validate.js';
+import { checkArrayLike, checkIds } from '../assert.js';
+import { checkWatermark } from '../sampler/check.js';
 
 /** web-llm's `LogitProcessor` interface, restated (web-llm is not imported). */
 export interface LogitProcessor {
@@ -75,9 +76,7 @@ export class WebLlmWatermarkProcessor implements LogitProcessor {
    * @throws TypeError / RangeError for a malformed watermark, prompt or masking flag
    */
   constructor(watermark: Watermark, options: WebLlmProcessorOptions = {}) {
-    if (watermark === null || typeof watermark !== 'object' || typeof watermark.session !== 'function') {
-      throw new TypeError(`createWebLlmProcessor: "watermark" must come from createWatermark, got ${describe(watermark)}`);
-    }
+    checkWatermark('createWebLlmProcessor', 'watermark', watermark);
     this.vocabSize = watermark.config.vocabSize;
     this.prompt = copyPrompt('createWebLlmProcessor', options.prompt, this.vocabSize);
     this.session = watermark.session({ prompt: this.prompt, masking: options.masking ?? true });

@@ -1,10 +1,11 @@
-import { RadiomarkError } from '../errors.js';
+import { checkArrayLike, checkIds, describe, typeError } from '../assert.js';
+import { RadiomarkError, RadiomarkRangeError } from '../errors.js';
 import type { SecretKey } from '../key/secret-key.js';
 import { createGreenList, SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import type { FusedSampler, SampleOptions } from './fused.js';
 import { Session, type SessionOptions, type WatermarkSession } from './session.js';
-import { checkArrayLike, checkIds, checkLogits, checkNoNaN, describe, firstBadId } from './validate.js';
+import { checkLogits, checkNoNaN, firstBadId, nanError } from './validate.js';
 import type { Watermark } from './watermark.js';
 
 /**
@@ -66,49 +67,72 @@ function windowSeed(api: string, gl: GreenList, context: ArrayLike<number>, out:
   return true;
 }
 
-/** The stateless `bias` and `biasBatch` of one green list. */
+/** The stateless `bias` and `biasBatch` of one green list, on its one-pass kernels. */
 function biasFunctions(greenList: GreenList, delta: number): Pick<Watermark, 'bias' | 'biasBatch'> {
   const V = greenList.vocabSize;
-  const h = greenList.contextWidth;
   const biasSeed = new Uint32Array(SEED_WORDS);
+  const rows = new RowSeeds();
 
   const bias = (logits: Float32Array, context: ArrayLike<number>): Float32Array => {
     checkLogits('bias', logits, V);
-    const windowed = windowSeed('bias', greenList, context, biasSeed);
-    checkNoNaN('bias', logits, 0, V);
-    if (windowed && delta > 0) greenList.addGreen(biasSeed, 0, logits, 0, delta);
+    if (windowSeed('bias', greenList, context, biasSeed) && delta > 0) {
+      // The NaN check and the bias in one pass, all or nothing (nothing written on a NaN).
+      const bad = greenList.addGreenChecked(biasSeed, 0, logits, 0, delta);
+      if (bad >= 0) throw nanError('bias', bad);
+    } else {
+      checkNoNaN('bias', logits, 0, V);
+    }
     return logits;
   };
 
   const biasBatch = (logits: Float32Array, contexts: ArrayLike<ArrayLike<number>>): Float32Array => {
-    if (!(logits instanceof Float32Array)) {
-      throw new TypeError(`biasBatch: "logits" must be a Float32Array, got ${describe(logits)}`);
-    }
-    checkArrayLike('biasBatch', 'contexts', contexts);
+    const api = 'biasBatch';
+    if (!(logits instanceof Float32Array)) throw typeError(api, 'logits', 'a Float32Array', logits);
+    checkArrayLike(api, 'contexts', contexts);
     const B = contexts.length;
     if (logits.length !== B * V) {
-      throw new RangeError(`biasBatch: logits length ${logits.length} is not contexts.length (${B}) x vocabSize (${V}) = ${B * V}`);
+      throw new RadiomarkRangeError(`${api}: logits length ${logits.length} is not contexts.length (${B}) x vocabSize (${V}) = ${B * V}`, { api, field: 'logits' });
+    }
+    rows.load(greenList, contexts, delta > 0);
+    // Every row's NaN check and bias in one pass per row, all or nothing across rows.
+    const bad = greenList.addGreenRows(rows.seeds, rows.active, logits, B, delta);
+    if (bad >= 0) throw nanError(api, bad, V);
+    return logits;
+  };
+  return { bias, biasBatch };
+}
+
+/**
+ * Per-row seeds and "biased" flags of a batch, in buffers that grow to the largest batch seen (no
+ * allocation per call after that).
+ */
+class RowSeeds {
+  seeds = new Uint32Array(0);
+  active = new Uint8Array(0);
+
+  /** Validates every row's window (all rows before any is used) and seeds the full ones. */
+  load(gl: GreenList, contexts: ArrayLike<ArrayLike<number>>, biased: boolean): void {
+    const B = contexts.length;
+    const V = gl.vocabSize;
+    const h = gl.contextWidth;
+    if (this.active.length < B) {
+      this.seeds = new Uint32Array(SEED_WORDS * B);
+      this.active = new Uint8Array(B);
     }
     for (let b = 0; b < B; b++) {
       const ctx = contexts[b] as unknown;
       if (ctx === null || typeof ctx !== 'object' || typeof (ctx as { length?: unknown }).length !== 'number') {
-        throw new TypeError(`biasBatch: contexts[${b}] must be an array of token ids, got ${describe(ctx)}`);
+        throw typeError('biasBatch', `contexts[${b}]`, 'an array of token ids', ctx);
       }
       const n = (ctx as ArrayLike<number>).length;
       // The field name is built only on failure: no string per row per call.
       if (n >= h && firstBadId(ctx as ArrayLike<number>, n - h, n, V) >= 0) checkIds('biasBatch', `contexts[${b}]`, ctx as ArrayLike<number>, n - h, n, V);
     }
-    checkNoNaN('biasBatch', logits, 0, B * V, V);
-    if (delta > 0) {
-      for (let b = 0; b < B; b++) {
-        const ctx = contexts[b]!;
-        const n = ctx.length;
-        if (n < h) continue;
-        greenList.seedWindow(ctx, n, biasSeed, 0);
-        greenList.addGreen(biasSeed, 0, logits, b * V, delta);
-      }
+    for (let b = 0; b < B; b++) {
+      const ctx = contexts[b]!;
+      const on = biased && ctx.length >= h;
+      this.active[b] = on ? 1 : 0;
+      if (on) gl.seedWindow(ctx, ctx.length, this.seeds, SEED_WORDS * b);
     }
-    return logits;
-  };
-  return { bias, biasBatch };
+  }
 }

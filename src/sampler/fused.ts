@@ -1,6 +1,8 @@
 import { RadiomarkError } from '../errors.js';
 import type { GreenList } from '../scheme/green-list.js';
-import { describe, nanError } from './validate.js';
+import { describe, rangeError, typeError } from '../assert.js';
+import { RadiomarkRangeError } from '../errors.js';
+import { nanError } from './validate.js';
 import type { createUniform } from './random.js';
 
 /**
@@ -157,7 +159,7 @@ export class FusedSampler {
    */
   sample(api: string, greenList: GreenList, logits: Float32Array, seed: Uint32Array | null, seedOffset: number, options: SampleOptions | undefined): number {
     if (this.busy) {
-      throw new RadiomarkError('STATE', `${api}: called from inside a random() of the same watermark; a random source must not sample`);
+      throw new RadiomarkError('STATE', `${api}: called from inside a random() of the same watermark; a random source must not sample`, { api, field: 'random' });
     }
     this.busy = true;
     this.greenList = greenList;
@@ -203,35 +205,35 @@ export class FusedSampler {
     f[F_MINP] = 0;
     if (options === undefined) return undefined;
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`${api}: options must be an object, got ${describe(options)}`);
+      throw typeError(api, 'options', 'an object', options);
     }
     const t = options.temperature;
     if (t !== undefined) {
-      if (typeof t !== 'number') throw new TypeError(`${api}: "temperature" must be a number, got ${describe(t)}`);
-      if (!(t >= 0 && t < Infinity)) throw new RangeError(`${api}: "temperature" must be finite and >= 0, got ${t}`);
+      if (typeof t !== 'number') throw typeError(api, 'temperature', 'a number', t);
+      if (!(t >= 0 && t < Infinity)) throw rangeError(api, 'temperature', 'finite and >= 0', t);
       f[F_T] = t;
     }
     const kk = options.topK;
     if (kk !== undefined) {
-      if (typeof kk !== 'number') throw new TypeError(`${api}: "topK" must be a number, got ${describe(kk)}`);
-      if (!Number.isInteger(kk) || kk < 1) throw new RangeError(`${api}: "topK" must be an integer >= 1, got ${kk}`);
+      if (typeof kk !== 'number') throw typeError(api, 'topK', 'a number', kk);
+      if (!Number.isInteger(kk) || kk < 1) throw rangeError(api, 'topK', 'an integer >= 1', kk);
       this.k = kk;
     }
     const pp = options.topP;
     if (pp !== undefined) {
-      if (typeof pp !== 'number') throw new TypeError(`${api}: "topP" must be a number, got ${describe(pp)}`);
-      if (!(pp > 0 && pp <= 1)) throw new RangeError(`${api}: "topP" must be in (0, 1], got ${pp}`);
+      if (typeof pp !== 'number') throw typeError(api, 'topP', 'a number', pp);
+      if (!(pp > 0 && pp <= 1)) throw rangeError(api, 'topP', 'in (0, 1]', pp);
       f[F_P] = pp;
     }
     const mp = options.minP;
     if (mp !== undefined) {
-      if (typeof mp !== 'number') throw new TypeError(`${api}: "minP" must be a number, got ${describe(mp)}`);
-      if (!(mp >= 0 && mp < 1)) throw new RangeError(`${api}: "minP" must be in [0, 1), got ${mp}`);
+      if (typeof mp !== 'number') throw typeError(api, 'minP', 'a number', mp);
+      if (!(mp >= 0 && mp < 1)) throw rangeError(api, 'minP', 'in [0, 1)', mp);
       f[F_MINP] = mp;
     }
     const r = options.random;
     if (r !== undefined && typeof r !== 'function') {
-      throw new TypeError(`${api}: "random" must be a function returning numbers in [0, 1), got ${describe(r)}`);
+      throw typeError(api, 'random', 'a function returning numbers in [0, 1)', r);
     }
     return r;
   }
@@ -251,7 +253,7 @@ export class FusedSampler {
     }
     const u = random();
     if (typeof u !== 'number' || !(u >= 0 && u < 1)) {
-      throw new RangeError(`${api}: "random" must return a number in [0, 1), got ${typeof u === 'number' ? u : describe(u)}`);
+      throw new RadiomarkRangeError(`${api}: "random" must return a number in [0, 1), got ${describe(u)}`, { api, field: 'random' });
     }
     this.f[F_U] = u;
   }
@@ -631,12 +633,12 @@ export class FusedSampler {
 
 // --- heaps over typed arrays (module functions: no closures)
 
-function allMaskedError(api: string): RangeError {
-  return new RangeError(`${api}: every logit is -Infinity; there is no token to sample`);
+function allMaskedError(api: string): RadiomarkRangeError {
+  return new RadiomarkRangeError(`${api}: every logit is -Infinity; there is no token to sample`, { api, field: 'logits' });
 }
 
-function infError(api: string, i: number): RangeError {
-  return new RangeError(`${api}: logits[${i}] is +Infinity; the distribution is undefined`);
+function infError(api: string, i: number): RadiomarkRangeError {
+  return new RadiomarkRangeError(`${api}: logits[${i}] is +Infinity; the distribution is undefined`, { api, field: `logits[${i}]` });
 }
 
 const GAPS = new Int32Array([8929, 3905, 1750, 701, 301, 132, 57, 23, 10, 4, 1]);

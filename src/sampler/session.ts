@@ -1,7 +1,8 @@
 import { SEED_WORDS, type GreenList } from '../scheme/green-list.js';
 import type { FusedSampler, SampleOptions } from './fused.js';
 import type { FamilyWatermark } from './family.js';
-import { checkArrayLike, checkIds, checkLogits, checkNoNaN, checkToken, describe } from './validate.js';
+import { checkArrayLike, checkId, checkIds, checkOptionalBoolean, typeError } from '../assert.js';
+import { checkLogits, checkNoNaN, nanError } from './validate.js';
 
 /** Options of `wm.session()`. */
 export interface SessionOptions {
@@ -130,11 +131,8 @@ export class Session implements WatermarkSession {
   private nShort = 0;
 
   constructor(gl: GreenList, core: FusedSampler, delta: number, options: SessionOptions | undefined) {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`session: options must be an object, got ${describe(options)}`);
-    }
-    const masking = options?.masking ?? true;
-    if (typeof masking !== 'boolean') throw new TypeError(`session: "masking" must be a boolean, got ${describe(masking)}`);
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw typeError('session', 'options', 'an object', options);
+    const masking = checkOptionalBoolean('session', 'masking', options?.masking) ?? true;
     this.masking = masking;
     this.gl = gl;
     this.core = core;
@@ -172,8 +170,13 @@ export class Session implements WatermarkSession {
 
   bias(logits: Float32Array): Float32Array {
     checkLogits('session.bias', logits, this.V);
-    checkNoNaN('session.bias', logits, 0, this.V);
-    if (this.delta > 0 && this.willBias) this.gl.addGreen(this.seed, 0, logits, 0, this.delta);
+    if (this.delta > 0 && this.willBias) {
+      // The NaN check and the bias in one pass, all or nothing (nothing written on a NaN).
+      const bad = this.gl.addGreenChecked(this.seed, 0, logits, 0, this.delta);
+      if (bad >= 0) throw nanError('session.bias', bad);
+    } else {
+      checkNoNaN('session.bias', logits, 0, this.V);
+    }
     return logits;
   }
 
@@ -186,14 +189,12 @@ export class Session implements WatermarkSession {
   }
 
   accept(token: number): void {
-    checkToken('session.accept', 'token', token, this.V);
+    checkId('session.accept', 'token', -1, token, this.V);
     this.step(token);
   }
 
   reset(options?: { readonly prompt?: ArrayLike<number> }): void {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`session.reset: options must be an object, got ${describe(options)}`);
-    }
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw typeError('session.reset', 'options', 'an object', options);
     this.load('session.reset', options?.prompt);
   }
 
