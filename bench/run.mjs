@@ -86,8 +86,8 @@ const vLabel = (V) => `V = ${V.toLocaleString('en-US')}`;
 // ---------------------------------------------------------------------------------------------
 // Bias and sampling, per vocabulary size
 
-function biasFigures(V, { kernelsNote = '' } = {}) {
-  const wm = createWatermark({ key, vocabSize: V, gamma: 0.25, delta: 2, contextWidth: 2 });
+function biasFigures(V, { kernelsNote = '', kernels = 'auto' } = {}) {
+  const wm = createWatermark({ key, vocabSize: V, gamma: 0.25, delta: 2, contextWidth: 2, kernels });
   const gl0 = wm.greenList;
   const logits = llmLogits(V, V);
   const ctxs = contexts(64, 8, V, V + 1);
@@ -143,7 +143,7 @@ function biasFigures(V, { kernelsNote = '' } = {}) {
       ratio: c.ratio,
       ratios: c.ratios,
       backend: gl.backend,
-      note: 'what wm.bias costs once it calls addGreenChecked instead of a JavaScript NaN scan + addGreen',
+      note: 'the kernel wm.bias calls (wm.bias adds only its argument checks)',
     });
   }
   return wm;
@@ -745,8 +745,9 @@ function markdown(results) {
 }
 
 if (CHILD === 'fallback') {
-  // Child mode: the bias figures on the JavaScript kernels (RADIOMARK_KERNELS=js), as JSON rows.
-  for (const V of VOCABS) biasFigures(V, { kernelsNote: ' (JS fallback kernels)' });
+  // Child mode: the bias figures on the JavaScript kernels (createWatermark's kernels: 'js'), as
+  // JSON rows; a process of its own, so that no JIT state is shared with the WebAssembly rows.
+  for (const V of VOCABS) biasFigures(V, { kernelsNote: ' (JS fallback kernels)', kernels: 'js' });
   process.stdout.write(JSON.stringify(rows));
   process.exit(0);
 }
@@ -775,11 +776,10 @@ for (const V of VOCABS) {
   const wm = biasFigures(V);
   sampleFigures(V, wm);
 }
-log('JavaScript fallback kernels (child process, RADIOMARK_KERNELS=js) ...');
+log("JavaScript fallback kernels (child process, kernels: 'js') ...");
 {
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', 'fallback', ...(QUICK ? ['--quick'] : [])], {
     encoding: 'utf8',
-    env: { ...process.env, RADIOMARK_KERNELS: 'js' },
     maxBuffer: 1 << 24,
   });
   if (child.status !== 0) throw new Error(`bench: fallback child failed: ${child.stderr}`);

@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { keyFromBytes } from '../src/key/secret-key.js';
 import { createGreenList, type GreenList } from '../src/scheme/green-list.js';
-import { setWasmKernels, wasmKernelsActive } from '../src/scheme/wasm.js';
+import { kernelInstance } from '../src/scheme/wasm.js';
+import { createWatermark } from '../src/sampler/watermark.js';
 
 /**
  * The WebAssembly SIMD kernels (src/scheme/kernels.wat) against the JavaScript kernels, which
@@ -18,11 +19,8 @@ const vectors = JSON.parse(readFileSync(new URL('./vectors/scheme.json', import.
 
 function both(h: number, V: number, gamma = 0.25, seed = 1): [GreenList, GreenList] {
   const key = keyFromBytes(Uint8Array.from({ length: 32 }, (_, i) => (i * 29 + seed * 7 + h) & 255));
-  setWasmKernels(true);
   const w = createGreenList({ key, gamma, contextWidth: h, vocabSize: V });
-  setWasmKernels(false);
-  const j = createGreenList({ key, gamma, contextWidth: h, vocabSize: V });
-  setWasmKernels(true);
+  const j = createGreenList({ key, gamma, contextWidth: h, vocabSize: V, kernels: 'js' });
   return [w, j];
 }
 
@@ -37,11 +35,9 @@ function ids(n: number, V: number, salt: number): Uint32Array {
   return a;
 }
 
-afterEach(() => setWasmKernels(true));
-
 describe('WebAssembly SIMD kernels', () => {
   it('are active on this Node (SIMD is validated, not assumed)', () => {
-    expect(wasmKernelsActive()).toBe(true);
+    expect(kernelInstance()).not.toBeNull();
     expect(both(2, 100)[0].backend).toBe('wasm-simd');
     expect(both(2, 100)[1].backend).toBe('js');
   });
@@ -167,13 +163,12 @@ describe('WebAssembly SIMD kernels', () => {
 
   it('reproduce every known-answer vector on both backends', () => {
     for (const wasm of [true, false]) {
-      setWasmKernels(wasm);
       const cache = new Map<string, GreenList>();
       for (const v of vectors.vectors) {
         const id = `${v.key}/${v.contextWidth}/${v.gamma}`;
         let gl = cache.get(id);
         if (gl === undefined) {
-          gl = createGreenList({ key: keyFromBytes(hexToBytes(v.key)), gamma: v.gamma, contextWidth: v.contextWidth, vocabSize: 262144 });
+          gl = createGreenList({ key: keyFromBytes(hexToBytes(v.key)), gamma: v.gamma, contextWidth: v.contextWidth, vocabSize: 262144, kernels: wasm ? 'auto' : 'js' });
           cache.set(id, gl);
         }
         expect(gl.backend).toBe(wasm ? 'wasm-simd' : 'js');
@@ -186,19 +181,33 @@ describe('WebAssembly SIMD kernels', () => {
     }
   });
 
-  it('RADIOMARK_KERNELS=js selects the JavaScript kernels', () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '-e',
-        "import('./src/scheme/index.ts').then(async (s) => { const k = await import('./src/key/secret-key.ts'); " +
-          "console.log(s.createGreenList({ key: k.keyFromBytes(new Uint8Array(32)), gamma: 0.25, contextWidth: 2, vocabSize: 10 }).backend); })",
-      ],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', env: { ...process.env, RADIOMARK_KERNELS: 'js' } },
-    );
-    expect(out.trim()).toBe('js');
+  it('the kernel choice is an option of each green list (default auto), not a process-wide switch', () => {
+    const key = keyFromBytes(new Uint8Array(32).fill(5));
+    const js = createGreenList({ key, gamma: 0.25, contextWidth: 2, vocabSize: 10, kernels: 'js' });
+    const auto = createGreenList({ key, gamma: 0.25, contextWidth: 2, vocabSize: 10 });
+    expect([js.backend, auto.backend, createGreenList({ key, gamma: 0.25, contextWidth: 2, vocabSize: 10, kernels: 'auto' }).backend]).toEqual(['js', 'wasm-simd', 'wasm-simd']);
+    expect(createWatermark({ key, vocabSize: 10, kernels: 'js' }).greenList.backend).toBe('js');
+    expect(createWatermark({ key, vocabSize: 10 }).greenList.backend).toBe('wasm-simd');
+    expect(() => createGreenList({ key, gamma: 0.25, contextWidth: 2, vocabSize: 10, kernels: 'wasm' as never })).toThrow(/createGreenList: "kernels" must be "auto" or "js", got "wasm"/);
+  });
+
+  it('serving is bitwise the same on both kernels: bias, biasBatch, session.bias, sample', () => {
+    const key = keyFromBytes(new Uint8Array(32).fill(6));
+    const V = 3001;
+    const [w, j] = [createWatermark({ key, vocabSize: V, delta: 1.5 }), createWatermark({ key, vocabSize: V, delta: 1.5, kernels: 'js' })];
+    const logits = Float32Array.from(ids(V, 1 << 20, 9), (x) => x / 65536 - 8);
+    expect(w.bias(logits.slice(), [5, 6])).toEqual(j.bias(logits.slice(), [5, 6]));
+    const two = new Float32Array(2 * V);
+    two.set(logits);
+    two.set(logits.map((x) => -x), V);
+    expect(w.biasBatch(two.slice(), [[1, 2], [3]])).toEqual(j.biasBatch(two.slice(), [[1, 2], [3]]));
+    const [sw, sj] = [w.session({ prompt: [7, 8] }), j.session({ prompt: [7, 8] })];
+    for (let i = 0; i < 20; i++) {
+      expect(sw.bias(logits.slice())).toEqual(sj.bias(logits.slice()));
+      const u = (i * 0.618) % 1;
+      const t = sw.sample(logits, { topK: 40, temperature: 0.9, random: () => u });
+      expect(sj.sample(logits, { topK: 40, temperature: 0.9, random: () => u })).toBe(t);
+    }
   });
 
   const hasWabt = (() => {

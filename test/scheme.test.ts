@@ -139,7 +139,7 @@ describe('createWatermark', () => {
     const wm = createWatermark({ key, vocabSize: 100, contextWidth: 2 });
     expect(() => wm.isGreen([1], 3)).toThrow(/at least contextWidth=2 ids, got 1/);
     expect(() => wm.isGreen([1, 100], 3)).toThrow(/context\[1\] must be an integer token id in \[0, 100\), got 100/);
-    expect(() => wm.isGreen([1, 2], -1)).toThrow(/token must be an integer token id/);
+    expect(() => wm.isGreen([1, 2], -1)).toThrow(/"token" must be an integer token id/);
     expect(() => wm.isGreen([1, 2], 1.5)).toThrow(RangeError);
     expect(() => wm.isGreen([1, 2], NaN)).toThrow(RangeError);
     expect(() => wm.isGreen(null as never, 1)).toThrow(TypeError);

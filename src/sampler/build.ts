@@ -1,19 +1,26 @@
 import { checkArrayLike, checkIds, describe, typeError } from '../assert.js';
 import { RadiomarkError, RadiomarkRangeError } from '../errors.js';
 import type { SecretKey } from '../key/secret-key.js';
-import { createGreenList, SEED_WORDS, type GreenList } from '../scheme/green-list.js';
+import { createGreenList, SEED_WORDS, type GreenList, type KernelChoice } from '../scheme/green-list.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import type { FusedSampler, SampleOptions } from './fused.js';
 import { Session, type SessionOptions, type WatermarkSession } from './session.js';
 import { checkLogits, checkNoNaN, firstBadId, nanError } from './validate.js';
 import type { Watermark } from './watermark.js';
 
+/** @internal How {@link buildWatermark} builds: the kernels, and the family member's name (for messages). */
+export interface BuildOptions {
+  readonly kernels: KernelChoice | undefined;
+  readonly member: string | undefined;
+}
+
 /**
  * @internal The watermark of one key with resolved parameters, sampling on `core` (shared by the
- * members of a family). `member` names the family member, for messages.
+ * members of a family).
  */
-export function buildWatermark(key: SecretKey, config: ResolvedParams, core: FusedSampler, member: string | undefined): Watermark {
-  const greenList = createGreenList({ key, gamma: config.gamma, contextWidth: config.contextWidth, vocabSize: config.vocabSize });
+export function buildWatermark(key: SecretKey, config: ResolvedParams, core: FusedSampler, build: BuildOptions): Watermark {
+  const { member, kernels } = build;
+  const greenList = createGreenList({ key, gamma: config.gamma, contextWidth: config.contextWidth, vocabSize: config.vocabSize, kernels });
   const sampleSeed = new Uint32Array(SEED_WORDS);
   const sample = (logits: Float32Array, context: ArrayLike<number>, sampleOptions?: SampleOptions): number => {
     checkLogits('sample', logits, config.vocabSize);

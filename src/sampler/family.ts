@@ -1,6 +1,7 @@
 import { checkKeyFamily, type KeyFamily } from '../key/family.js';
 import type { KeyParams } from '../key/secret-key.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
+import type { KernelChoice } from '../scheme/green-list.js';
 import { checkInteger } from '../assert.js';
 import { FusedSampler } from './fused.js';
 import type { SessionOptions, WatermarkSession } from './session.js';
@@ -18,6 +19,8 @@ export interface FamilyWatermarkOptions extends KeyParams {
    * about 3 ms at V = 128k).
    */
   readonly maxMembers?: number;
+  /** The green lists' kernels (default `'auto'`; see `WatermarkOptions.kernels`). */
+  readonly kernels?: KernelChoice;
 }
 
 /**
@@ -82,7 +85,7 @@ export function createFamilyWatermark(options: FamilyWatermarkOptions): FamilyWa
     if (wm !== undefined) {
       built.delete(id); // re-inserted below: the map's order is least recently used first
     } else {
-      wm = buildWatermark(family.key(cohort, epoch), config, core, `${id} of key family ${family.fingerprint}`);
+      wm = buildWatermark(family.key(cohort, epoch), config, core, { kernels: options.kernels, member: `${id} of key family ${family.fingerprint}` });
       if (built.size >= maxMembers) built.delete(built.keys().next().value!);
     }
     built.set(id, wm);

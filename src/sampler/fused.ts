@@ -48,8 +48,11 @@ const F_U = 3;
 const F_ZMAX = 4;
 /** Scratch slot for {@link FusedSampler.computeSpan}'s result (a returned double would be boxed). */
 const F_SPAN = 5;
-/** The k-th largest biased logit among the tokens the top-k prefilter hashed (-Infinity: none). */
-const F_BK = 6;
+/** Scratch slots of the top-k prefilter (doubles passed to or returned from a call are boxed). */
+const F_LMAX = 6;
+const F_ZLO = 7;
+const F_TAU = 8;
+const F_BK = 9;
 
 /** Bits of float64 resolution the negligible-mass rule is built on. */
 export const NEGLIGIBLE_BITS = 53;
@@ -136,7 +139,7 @@ export class FusedSampler {
   // Per-call values shared by the phases below (separate small methods, each optimised on its
   // own). Doubles live in a Float64Array: a double stored in an object field is boxed (a heap
   // number per store in V8), a typed-array element is not.
-  private readonly f = new Float64Array(6);
+  private readonly f = new Float64Array(10);
   private k = 0;
   private best = 0;
   /** Whether the prefilter already wrote the candidates' biased logits to `vals`. */
@@ -313,7 +316,9 @@ export class FusedSampler {
       }
     }
     if (lmax === -Infinity) throw allMaskedError(api);
-    const zlo = this.hashTop(seed, seedOffset, m, lmax, biased);
+    this.f[F_LMAX] = lmax;
+    this.hashTop(seed, seedOffset, m, biased);
+    const zlo = this.f[F_ZLO]!;
     let tau = zlo - d - span - (Math.abs(zlo) + slackBase) * SLACK;
     const bk = this.kz[0]!;
     if (bk > -Infinity) {
@@ -330,7 +335,9 @@ export class FusedSampler {
       const topZ = this.topZ;
       // With exactly k of them at or above bk (no tie straddling the k-th place), they are the
       // top k whatever the order: keep only those, so that just k are sorted into id order.
-      const cut = this.exactlyKAtOrAbove(m, tau, bk) ? bk : tau;
+      this.f[F_TAU] = tau;
+      this.f[F_BK] = bk;
+      const cut = this.exactlyKAtOrAbove(m) ? bk : tau;
       const byZ = cut === bk;
       for (let q = 0; q < m; q++) {
         if (byZ ? topZ[q]! >= cut : topV[q]! >= cut) {
@@ -354,10 +361,10 @@ export class FusedSampler {
 
   /**
    * Hashes the prefilter's m top tokens in one batched call (when biased) into `topZ` (their
-   * biased logits) and the k-th largest of those into `kz[0]`; returns the largest, a lower bound
-   * on the largest biased logit (at least `lmax`).
+   * biased logits) and the k-th largest of those into `kz[0]`; writes the largest, a lower bound
+   * on the largest biased logit (at least `f[F_LMAX]`), to `f[F_ZLO]`.
    */
-  private hashTop(seed: Uint32Array | null, seedOffset: number, m: number, lmax: number, biased: boolean): number {
+  private hashTop(seed: Uint32Array | null, seedOffset: number, m: number, biased: boolean): void {
     const k = this.k;
     const topV = this.topV;
     const topZ = this.topZ;
@@ -366,7 +373,7 @@ export class FusedSampler {
     if (biased) this.greenList!.greenOf(seed as Uint32Array, seedOffset, this.topI, m, g);
     const kz = this.kz;
     kz.fill(-Infinity, 0, k);
-    let zlo = lmax;
+    let zlo = this.f[F_LMAX]!;
     for (let q = 0; q < m; q++) {
       const v = topV[q]!;
       // g is exactly 0 or 1 (0 for the unfilled slots, whose v is -Infinity): v + 1 * delta ===
@@ -379,7 +386,7 @@ export class FusedSampler {
         minHeapSiftDown(kz, 0, k);
       }
     }
-    return zlo;
+    this.f[F_ZLO] = zlo;
   }
 
   /** Sets `zmax` and `best` (the first position holding it) over the biased logits in `vals`. */
@@ -400,11 +407,13 @@ export class FusedSampler {
 
   /**
    * Whether exactly k of the m hashed tokens have a biased logit at or above `bk` (their k-th
-   * largest), all of them candidates (raw logit at or above `tau`). Then those k are the top k by
+   * largest, `f[F_BK]`), all of them candidates (raw logit at or above `tau`, `f[F_TAU]`). Then those k are the top k by
    * (z desc, id asc) among all candidates, whatever the ids: fewer than k lie above bk and no
    * other token ties it, and every token outside the m has z < bk (its raw logit is below tau).
    */
-  private exactlyKAtOrAbove(m: number, tau: number, bk: number): boolean {
+  private exactlyKAtOrAbove(m: number): boolean {
+    const tau = this.f[F_TAU]!;
+    const bk = this.f[F_BK]!;
     if (!(bk > -Infinity)) return false;
     const topZ = this.topZ;
     const topV = this.topV;

@@ -1,7 +1,7 @@
 import { typeError } from '../assert.js';
 import { checkSecretKey, isKeyFamily } from '../key/family.js';
 import type { KeyParams, SecretKey } from '../key/secret-key.js';
-import type { GreenList } from '../scheme/green-list.js';
+import type { GreenList, KernelChoice } from '../scheme/green-list.js';
 import { resolveParams, type ResolvedParams } from '../scheme/config.js';
 import { buildWatermark } from './build.js';
 import { createFamilyWatermark, type FamilyWatermark, type FamilyWatermarkOptions } from './family.js';
@@ -12,6 +12,11 @@ import type { SessionOptions, WatermarkSession } from './session.js';
 export interface WatermarkOptions extends KeyParams {
   /** The master key (from `generateKey` or `parseKey`). */
   readonly key: SecretKey;
+  /**
+   * The green list's kernels: `'auto'` (default: WebAssembly SIMD where the engine has it, else
+   * JavaScript) or `'js'` (always JavaScript). The marks are identical; only the speed differs.
+   */
+  readonly kernels?: KernelChoice;
 }
 
 /**
@@ -145,5 +150,5 @@ export function createWatermark(options: WatermarkOptions | FamilyWatermarkOptio
   if (isKeyFamily(key)) return createFamilyWatermark(options as FamilyWatermarkOptions);
   checkSecretKey(api, 'key', key);
   const config = resolveParams(api, key, options);
-  return buildWatermark(key, config, new FusedSampler(config.vocabSize, config.delta), undefined);
+  return buildWatermark(key, config, new FusedSampler(config.vocabSize, config.delta), { kernels: options.kernels, member: undefined });
 }

@@ -4,5 +4,5 @@
  *
  * @module radiomark/scheme
  */
-export { createGreenList, checkId, SEED_WORDS, type GreenList, type GreenListOptions } from './green-list.js';
+export { createGreenList, SEED_WORDS, type GreenList, type GreenListOptions, type KernelChoice } from './green-list.js';
 export { resolveParams, thresholdFor, DEFAULTS, SCORE_BITS, type ResolvedParams } from './config.js';

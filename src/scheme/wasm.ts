@@ -2,7 +2,8 @@
  * The WebAssembly SIMD kernels of the scheme (src/scheme/kernels.wat, built by
  * scripts/build-wasm.mjs): 4-way BLAKE3 seeding and green decisions, the token table, and the
  * full-vocabulary bias. Used when the engine validates the module (WebAssembly SIMD: Node >= 16.4,
- * Chrome 91, Firefox 89, Safari 16.4); otherwise the scheme runs its JavaScript kernels, which
+ * Chrome 91, Firefox 89, Safari 16.4) and `kernels` is `'auto'`; otherwise the scheme runs its
+ * JavaScript kernels, which
  * compute the same values (test/scheme-kernels.test.ts checks both against each other and the
  * known-answer vectors).
  *
@@ -50,12 +51,8 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
 }
 
+/** The compiled module, once compiled (`null`: the engine has no WebAssembly SIMD). */
 let compiled: object | null | undefined;
-/**
- * `RADIOMARK_KERNELS=js` in the environment forces the JavaScript kernels (an escape hatch, and how
- * the benchmark measures the fallback); read once, when this module loads.
- */
-let enabled = !(typeof process === 'object' && process !== null && process.env?.['RADIOMARK_KERNELS'] === 'js');
 
 function decode(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -87,12 +84,12 @@ function kernelModule(): object | null {
 }
 
 /**
- * A fresh kernel instance (its own memory), or `null` when WebAssembly SIMD is unavailable or the
- * kernels are switched off with {@link setWasmKernels}.
+ * A fresh kernel instance (its own memory), or `null` when WebAssembly SIMD is unavailable. The
+ * choice between these kernels and the JavaScript ones is the `kernels` option of
+ * `createGreenList` (and of `createWatermark`); nothing here is a switch.
  * @internal
  */
 export function kernelInstance(): KernelExports | null {
-  if (!enabled) return null;
   const mod = kernelModule();
   if (mod === null) return null;
   try {
@@ -100,22 +97,4 @@ export function kernelInstance(): KernelExports | null {
   } catch {
     return null;
   }
-}
-
-/**
- * Whether green lists created from now on use the WebAssembly kernels (when the engine supports
- * them). For tests and benchmarks of the JavaScript fallback; both compute identical values.
- * @param on - false to force the JavaScript kernels
- * @internal
- */
-export function setWasmKernels(on: boolean): void {
-  enabled = on;
-}
-
-/**
- * Whether the WebAssembly SIMD kernels are in use for newly created green lists.
- * @internal
- */
-export function wasmKernelsActive(): boolean {
-  return enabled && kernelModule() !== null;
 }
