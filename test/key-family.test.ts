@@ -310,7 +310,7 @@ describe('the key-family file', () => {
     ['epochDays string', edited((o) => (fam(o).epochDays = '30')), /"family\.epochDays" must be a number, got "30"/, 'KEY_FORMAT', 'family.epochDays'],
     ['origin missing', edited((o) => delete fam(o).epochOrigin), /"family\.epochOrigin" must be a date YYYY-MM-DD \(required/, 'KEY_FORMAT', 'family.epochOrigin'],
     ['origin bad', edited((o) => (fam(o).epochOrigin = '2026-13-01')), /got "2026-13-01"/, 'KEY_FORMAT', 'family.epochOrigin'],
-    ['unknown family field', edited((o) => (fam(o).accounts = 5)), /unknown field "family\.accounts"/, 'KEY_FORMAT', 'family.accounts'],
+    ['unknown family field', edited((o) => (fam(o).accounts = 5)), /unknown field "family\.accounts"/, 'KEY_FORMAT', 'family'],
     ['edited secret', edited((o) => (o.secret = 'f' + secretHex.slice(1))), /does not match the secret/, 'KEY_FORMAT', 'fingerprint'],
     ['version 2', edited((o) => (o.version = 2)), /unsupported key-file "version" 2/, 'KEY_VERSION', 'version'],
   ];

@@ -8,6 +8,7 @@ import {
   generateKey,
   keyFromBytes,
   parseKey,
+  parseKeyFile,
   serializeKey,
 } from '../src/index.js';
 import { secretBytes } from '../src/key/secret-key.js';
@@ -111,6 +112,31 @@ describe('parseKey rejects bad files with a message naming the field, never the 
       expectNoSecret(inspect(err));
     });
   }
+
+  it('never quotes key material a hand edit put elsewhere (format, fingerprint, version, tokenizer, a field name)', () => {
+    const edits: ((o: Record<string, unknown>) => void)[] = [
+      (o) => (o.format = secretHex),
+      (o) => (o.fingerprint = secretHex),
+      (o) => (o.version = secretHex),
+      (o) => ((o.scheme as Record<string, unknown>).tokenizer = secretHex),
+      (o) => ((o.scheme as Record<string, unknown>)[secretHex] = 1),
+      (o) => ((o.scheme as Record<string, unknown>).gamma = secretHex),
+      (o) => (o.scheme = secretHex),
+    ];
+    for (const edit of edits) {
+      const text = fileWith(edit);
+      let err: unknown;
+      try {
+        parseKeyFile(text, 'k.json');
+      } catch (e) {
+        err = e;
+      }
+      expect(err, String(edit)).toBeInstanceOf(RadiomarkError);
+      expect((err as Error).message).toMatch(/not shown|64 characters/);
+      expectNoSecret((err as Error).message);
+      expect((err as Error).message.toLowerCase()).not.toContain(secretHex.slice(20, 28));
+    }
+  });
 
   it('rejects a non-string input with TypeError', () => {
     expect(() => parseKey(42 as unknown as string)).toThrow(TypeError);

@@ -90,14 +90,33 @@ export function serializeKeyFamily(family: KeyFamily, params: KeyParams = family
   return JSON.stringify(file, null, 2) + '\n';
 }
 
-/** Throws the `KEY_FORMAT` error for malformed key-file content. */
+/**
+ * Throws the `KEY_FORMAT` error for malformed key-file content. Messages name fields and describe
+ * values through {@link got} and {@link fieldName}, which never quote key material (issue 13).
+ */
 function fail(api: string, source: string, field: string | undefined, message: string): never {
   throw new RadiomarkError('KEY_FORMAT', `${api}: ${source}: ${message}`, { api, field });
 }
 
-/** Describes a field's value, saying so when it is missing. */
+/** A run of 8 or more hex digits: possibly key material, never quoted from a key file. */
+const HEX_RUN = /[0-9a-f]{8,}/i;
+/** A run of 16 or more hex digits: refused where no key material belongs (a tokenizer name). */
+const KEY_LIKE = /[0-9a-f]{16,}/i;
+
+/**
+ * Describes a key file's value for a message without ever quoting key material: a string (or a
+ * field name) is quoted only when it is short and holds no run of 8 hex digits, else described by
+ * its length; numbers, booleans and null as they are; a missing field as such.
+ */
 function got(value: unknown): string {
-  return value === undefined ? 'nothing (field missing)' : describe(value);
+  if (value === undefined) return 'nothing (field missing)';
+  if (typeof value === 'string') return value.length <= 40 && !HEX_RUN.test(value) ? describe(value) : `a string of ${value.length} characters (not shown)`;
+  return describe(value);
+}
+
+/** A field name for a message: as written when it is safe to show (see {@link got}). */
+function fieldName(prefix: string, name: string): string {
+  return name.length <= 40 && !HEX_RUN.test(name) ? `"${prefix}${name}"` : `${prefix}<a field name of ${name.length} characters, not shown>`;
 }
 
 /** A parsed file of either format, before the caller decides which it accepts. */
@@ -134,13 +153,16 @@ function readObject(api: string, text: unknown, source: string): Record<string, 
 
 /** Reads the scheme section: every field known and valid. */
 function readScheme(api: string, source: string, scheme: unknown): KeyParams {
-  if (typeof scheme !== 'object' || scheme === null || Array.isArray(scheme)) fail(api, source, 'scheme', `"scheme" must be an object, got ${describe(scheme)}`);
+  if (typeof scheme !== 'object' || scheme === null || Array.isArray(scheme)) fail(api, source, 'scheme', `"scheme" must be an object, got ${got(scheme)}`);
   const params: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(scheme)) {
+    if (!(PARAM_NAMES as readonly string[]).includes(name)) fail(api, source, 'scheme', `unknown field ${fieldName('scheme.', name)}`);
     const field = `scheme.${name}`;
-    if (!(PARAM_NAMES as readonly string[]).includes(name)) fail(api, source, field, `unknown field "${field}"`);
+    if (name === 'tokenizer' && typeof value === 'string' && KEY_LIKE.test(value)) {
+      fail(api, source, field, `field "${field}" holds a run of 16 or more hex digits, like key material (${got(value)}); a tokenizer name never does`);
+    }
     const problem = paramProblem(name as keyof KeyParams, value);
-    if (problem !== undefined) fail(api, source, field, `field "${field}" must be ${problem.expected}, got ${describe(value)}`);
+    if (problem !== undefined) fail(api, source, field, `field "${field}" must be ${problem.expected}, got ${got(value)}`);
     params[name] = value;
   }
   return params as KeyParams;
@@ -158,7 +180,7 @@ function readFile(api: string, text: unknown, source: string): ParsedFile {
   const params = readScheme(api, source, obj.scheme ?? {});
   const master = new SecretKey(hexToBytes(secret.toLowerCase()), params);
   if (obj.fingerprint !== undefined && obj.fingerprint !== master.fingerprint) {
-    fail(api, source, 'fingerprint', `"fingerprint" ${describe(obj.fingerprint)} does not match the secret: the file is corrupted or was edited`);
+    fail(api, source, 'fingerprint', `"fingerprint" ${got(obj.fingerprint)} does not match the secret: the file is corrupted or was edited`);
   }
   const format = obj.format as ParsedFile['format'];
   const family = obj.family;
@@ -173,7 +195,7 @@ function readFile(api: string, text: unknown, source: string): ParsedFile {
 /** Builds the family from a parsed family section: every field known and valid, origin required with epochs. */
 function familyFrom(api: string, source: string, master: SecretKey, section: Record<string, unknown>): KeyFamily {
   for (const name of Object.keys(section)) {
-    if (name !== 'cohorts' && name !== 'epochDays' && name !== 'epochOrigin') fail(api, source, `family.${name}`, `unknown field "family.${name}"`);
+    if (name !== 'cohorts' && name !== 'epochDays' && name !== 'epochOrigin') fail(api, source, 'family', `unknown field ${fieldName('family.', name)}`);
   }
   for (const name of ['cohorts', 'epochDays', 'epochOrigin'] as const) {
     const problem = shapeProblem(name, section, true);
