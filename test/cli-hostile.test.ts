@@ -130,12 +130,14 @@ describe('finding 4: a malformed key file is described, never quoted', () => {
   it('a secret pasted into any field, or as a field name, never reaches the message', async () => {
     const good = JSON.parse(readFileSync(f('key.json'), 'utf8')) as Record<string, unknown> & { scheme: Record<string, unknown> };
     const edits: [string, (k: typeof good) => void, RegExp][] = [
-      ['format', (k) => (k.format = secret), /key-format\.json: not a valid key file \(field "format"\); its content is not shown/],
-      ['fingerprint', (k) => (k.fingerprint = secret), /\(field "fingerprint"\); its content is not shown/],
-      ['version', (k) => (k.version = secret), /\(field "version"\); its content is not shown/],
-      ['field', (k) => (k.scheme[secret] = 1), /key-field\.json: not a valid key file; its content is not shown/],
-      ['tokenizer', (k) => (k.scheme.tokenizer = secret), /binds a tokenizer whose name looks like key material \(field "scheme\.tokenizer"; not shown\)/],
-      ['hf', (k) => (k.scheme.tokenizer = `hf:${secret.toUpperCase()}`), /binds a tokenizer whose name looks like key material/],
+      // The key room describes such values by length (issue 13 finding 4); the CLI's own check of
+      // the message is the second line of defence.
+      ['format', (k) => (k.format = secret), /key-format\.json: .*"format".*not shown/],
+      ['fingerprint', (k) => (k.fingerprint = secret), /"fingerprint".*not shown/],
+      ['version', (k) => (k.version = secret), /"version".*not shown/],
+      ['field', (k) => (k.scheme[secret] = 1), /key-field\.json: .*not shown/],
+      ['tokenizer', (k) => (k.scheme.tokenizer = secret), /scheme\.tokenizer.*key material|key material.*scheme\.tokenizer/],
+      ['hf', (k) => (k.scheme.tokenizer = `hf:${secret.toUpperCase()}`), /key material/],
     ];
     for (const [name, edit, re] of edits) {
       const k = JSON.parse(JSON.stringify(good)) as typeof good;
@@ -144,6 +146,7 @@ describe('finding 4: a malformed key file is described, never quoted', () => {
       const r = await cli(['detect', '--key', f(`key-${name}.json`), '--debug', f('suspect.jsonl')]);
       expect(r.code, name).toBe(2);
       expect(r.stderr, name).toMatch(re);
+      expect(r.stderr.toLowerCase(), name).not.toContain(secret.toLowerCase().slice(0, 8));
     }
   });
 
