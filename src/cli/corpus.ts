@@ -5,7 +5,16 @@
  *
  * @module
  */
-import { createMultiKeyDetector, createWindowDetector, type MultiKeyDetector, type MultiKeyResult, type WindowDetector } from '../detect/index.js';
+import {
+  createDetector,
+  createMultiKeyDetector,
+  createWindowDetector,
+  type AddOptions,
+  type DetectorOptions,
+  type MultiKeyResult,
+  type WindowDetector,
+} from '../detect/index.js';
+import type { KeyFamily, SecretKey } from '../key/index.js';
 import type { Tokenizer } from '../tokenize/index.js';
 import type { WindowJson } from '../report/model.js';
 import type { SampleSource } from '../report/sample.js';
@@ -29,6 +38,34 @@ export interface ScoreConfig {
   readonly decoys: number;
   readonly alpha: number;
   readonly window: number | undefined;
+  /** A key family (the one key), and the epochs to score. */
+  readonly family: { readonly key: KeyFamily; readonly epochs: number | undefined } | undefined;
+  /** The test variant's detector options (`alternative`, `strata`), if any. */
+  readonly variant: Pick<DetectorOptions, 'alternative' | 'strata'>;
+}
+
+/** What the corpus feeds: several keys (Holm over them), or one key family (its own test). */
+interface Scoring {
+  add(completion: Uint32Array, options?: AddOptions): void;
+  result(): MultiKeyResult;
+}
+
+/** The detector of a run: a family's, or one per key behind Holm. */
+function scoring(c: ScoreConfig): Scoring {
+  const rules = { ...common(c), ...(c.filter ? { filter: c.filter } : {}), ...(c.budget !== undefined ? { budget: c.budget } : {}), curve: true, alpha: c.alpha };
+  if (c.family) {
+    const det = createDetector({ key: c.family.key, ...(c.family.epochs !== undefined ? { epochs: c.family.epochs } : {}), ...rules });
+    return {
+      add: (completion, options) => void det.add(completion, options),
+      result: () => {
+        const r = det.result();
+        const line = { fingerprint: r.fingerprint, log10PValue: r.log10PValue, adjustedLog10PValue: r.log10PValue, verdict: r.verdict, result: r };
+        return { alpha: r.alpha, correction: 'holm', keys: [line], verdict: r.verdict };
+      },
+    };
+  }
+  const det = createMultiKeyDetector({ keys: c.keys.map((k) => k.key as SecretKey), ...rules, ...c.variant, decoys: c.decoys });
+  return { add: (completion, options) => void det.add(completion, options), result: () => det.result() };
 }
 
 /** The options every key's detector (and window scan) shares. */
@@ -58,7 +95,7 @@ export class Corpus {
   sample: SampleSource | undefined;
   /** Best windows per key (`--window`), or null. */
   readonly windows: WindowJson[][] | null;
-  private readonly det: MultiKeyDetector;
+  private readonly det: Scoring;
   /** One window detector per key (`--window`), built once for every document. */
   private readonly windowDets: WindowDetector[];
   // Document locations, 8 bytes each: source index and line (0 for a whole file).
@@ -75,17 +112,9 @@ export class Corpus {
     private readonly sources: readonly { path: string }[],
     private readonly bad: BadLines,
   ) {
-    this.det = createMultiKeyDetector({
-      keys: c.keys.map((k) => k.key),
-      ...common(c),
-      ...(c.filter ? { filter: c.filter } : {}),
-      ...(c.budget !== undefined ? { budget: c.budget } : {}),
-      decoys: c.decoys,
-      curve: true,
-      alpha: c.alpha,
-    });
+    this.det = scoring(c);
     this.windows = c.window ? c.keys.map(() => []) : null;
-    this.windowDets = c.window ? c.keys.map((k) => createWindowDetector({ key: k.key, ...common(c), alpha: c.alpha, windowSize: c.window! })) : [];
+    this.windowDets = c.window ? c.keys.map((k) => createWindowDetector({ key: k.key as SecretKey, ...common(c), alpha: c.alpha, windowSize: c.window! })) : [];
     this.perSource = sources.map(() => 0);
   }
 

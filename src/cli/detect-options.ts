@@ -4,7 +4,9 @@
  *
  * @module
  */
+import { describe } from '../assert.js';
 import { DEFAULT_ALPHA, MAX_DECOYS } from '../detect/index.js';
+import { MAX_EPOCH } from '../key/index.js';
 import { choice, flag, num, str, strs, type OptionSpec, type Parsed } from '../command/args.js';
 import { UsageError } from '../command/errors.js';
 import { alphaStr } from '../report/format.js';
@@ -22,7 +24,12 @@ deduplication set; files are streamed line by line.
 
 Key and tokenizer:
   --key FILE             key file from "radiomark keygen" (repeat to test several keys; the
-                         p-values are then Holm-corrected for the number of keys)
+                         p-values are then Holm-corrected for the number of keys), or one
+                         key family (keygen --cohorts): all its member keys are scored in
+                         one pass, the family test gives the verdict, and once it fires the
+                         summary names the cohorts and epochs the outputs carry (Holm)
+  --epochs E             key family with epochs: score epochs 0 .. E-1 [default: every epoch
+                         up to today's, fixed before anything is read]
   --tokenizer NAME|PATH  o200k, cl100k, r50k, p50k, or a Hugging Face tokenizer.json
                          [default: the key file's]
   --vocab-size N         vocabulary size, when neither the key file nor a tokenizer gives it
@@ -54,6 +61,17 @@ Test:
   --alpha A              significance level of the verdict [default ${alphaStr(DEFAULT_ALPHA)}]
   --window W             also report, per document, the best window of W scored positions
                          (for finding a copied span in long texts)
+
+Test variants (each with its own null check, docs/detection.md; one at a time, single keys):
+  --two-sided            test for a green excess or a deficit (a distiller who avoided the
+                         estimated green lists leaves a deficit): exact two-sided binomial
+  --strata BOUNDS        stratify positions by how often their window occurs in the owner's
+                         reference (--strata-reference): BOUNDS such as 2,4 make the strata
+                         count 0-1, 2-3 and 4+; each stratum is tested both ways and the
+                         strata are combined (--strata-method fisher or min-p [default
+                         fisher])
+  --strata-reference FILE
+                         the owner's reference data for --strata (same format options)
 
 Output:
   --json                 print one JSON object with every figure instead of the summary
@@ -91,6 +109,11 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'no-prompt-exclusion': { type: 'boolean' },
   alpha: { type: 'string' },
   window: { type: 'string' },
+  epochs: { type: 'string' },
+  'two-sided': { type: 'boolean' },
+  strata: { type: 'string' },
+  'strata-reference': { type: 'string' },
+  'strata-method': { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean' },
   report: { type: 'string' },
@@ -120,11 +143,40 @@ export interface DetectSettings {
   readonly promptExclusion: boolean;
   readonly alpha: number;
   readonly window: number | undefined;
+  /** `--epochs E` for a key family with epochs. */
+  readonly epochs: number | undefined;
+  /** The test variant, if any. */
+  readonly variant: Variant | undefined;
   readonly json: boolean;
   readonly reportPath: string | undefined;
   readonly failOnDetect: boolean;
   /** `--progress` / `--no-progress`, or undefined for the default. */
   readonly progress: boolean | undefined;
+}
+
+/** A detector variant chosen on the command line. */
+export type Variant =
+  | { readonly kind: 'two-sided' }
+  | { readonly kind: 'strata'; readonly bounds: number[]; readonly reference: string; readonly method: 'fisher' | 'min-p' };
+
+/** `--two-sided` or `--strata BOUNDS --strata-reference FILE [--strata-method M]` (one at most). */
+function variant(p: Parsed): Variant | undefined {
+  const twoSided = flag(p, 'two-sided');
+  const bounds = str(p, 'strata');
+  const reference = str(p, 'strata-reference');
+  const method = choice(p, 'strata-method', ['fisher', 'min-p'] as const);
+  if (bounds === undefined) {
+    if (reference !== undefined || method !== undefined) throw new UsageError(`--${reference !== undefined ? 'strata-reference' : 'strata-method'} needs --strata BOUNDS`);
+    return twoSided ? { kind: 'two-sided' } : undefined;
+  }
+  if (twoSided) throw new UsageError('--two-sided and --strata are two tests; choose one (each stratum is already tested both ways)');
+  const list = bounds.split(',').map((b) => b.trim());
+  const nums = list.map(Number);
+  if (list.length > 255 || nums.some((n, i) => !Number.isSafeInteger(n) || n < 1 || (i > 0 && n <= nums[i - 1]!))) {
+    throw new UsageError(`--strata must be 1 to 255 increasing whole counts >= 1, e.g. 2,4, got ${describe(bounds)}`);
+  }
+  if (reference === undefined) throw new UsageError('--strata needs --strata-reference FILE: the owner\'s data whose window counts define the strata');
+  return { kind: 'strata', bounds: nums, reference, method: method ?? 'fisher' };
 }
 
 /** The input-reading flags: format, fields, normalization. */
@@ -182,6 +234,8 @@ export function detectSettings(p: Parsed): DetectSettings {
     promptExclusion: !flag(p, 'no-prompt-exclusion'),
     alpha: num(p, 'alpha', { exclusiveMin: 0, exclusiveMax: 1 }) ?? DEFAULT_ALPHA,
     window: num(p, 'window', { integer: true, min: 1 }),
+    epochs: num(p, 'epochs', { integer: true, min: 1, max: MAX_EPOCH + 1 }),
+    variant: variant(p),
     json: flag(p, 'json'),
     reportPath,
     failOnDetect: failOn === 'detect',

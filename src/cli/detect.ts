@@ -7,6 +7,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { DetectorOptions } from '../detect/index.js';
+import type { SecretKey } from '../key/index.js';
 import { flag, parse } from '../command/args.js';
 import { EXIT_DETECTED, EXIT_OK, type Command, type Io } from '../command/command.js';
 import { CliError, fsReason, UsageError } from '../command/errors.js';
@@ -19,7 +21,7 @@ import { colourSample } from '../report/sample.js';
 import { BadLines } from './bad-lines.js';
 import { DETECT_HELP, detectSettings, OPTIONS, type DetectSettings } from './detect-options.js';
 import { setupKeys, type KeySetup } from './detect-keys.js';
-import { readFilter, type Filter } from './filter.js';
+import { readReference, type Reference } from './filter.js';
 import { resolveInputs, type ResolvedInputs } from './inputs.js';
 import type { PrepareConfig } from './prepare.js';
 import { scoreSources, type ScoreRun } from './score.js';
@@ -40,8 +42,16 @@ function threadCount(s: DetectSettings, io: Io, totalBytes: number | undefined):
   return n;
 }
 
+/** The detector options of `--two-sided` / `--strata`. */
+function detectorVariant(s: DetectSettings, strataRef: Reference | undefined): Pick<DetectorOptions, 'alternative' | 'strata'> {
+  if (s.variant?.kind === 'two-sided') return { alternative: 'two-sided' };
+  if (s.variant?.kind === 'strata') return { strata: { reference: strataRef!.sequences, bounds: s.variant.bounds, method: s.variant.method } };
+  return {};
+}
+
 /** The `--json` document of a run. */
-function runJson(s: DetectSettings, k: KeySetup, prepare: PrepareConfig, filter: Filter | undefined, resolved: ResolvedInputs, run: ScoreRun, bad: BadLines, threads: number): DetectJson {
+function runJson(s: DetectSettings, k: KeySetup, prepare: PrepareConfig, refs: { filter: Reference | undefined; strata: Reference | undefined }, resolved: ResolvedInputs, run: ScoreRun, bad: BadLines, threads: number): DetectJson {
+  const { filter, strata } = refs;
   const warnings = [...run.warnings];
   if (bad.total) warnings.push(`${int(bad.total)} bad input line${bad.total === 1 ? ' was' : 's were'} skipped (--skip-bad-lines)`);
   const tokenizer = k.tokenizer?.name ?? null;
@@ -62,6 +72,12 @@ function runJson(s: DetectSettings, k: KeySetup, prepare: PrepareConfig, filter:
       decoys: s.decoys,
       window: s.window ?? null,
       threads,
+      variant:
+        s.variant?.kind === 'strata'
+          ? { test: 'strata', bounds: s.variant.bounds, method: s.variant.method, reference: { path: strata!.path, sha256: strata!.sha256, sequences: strata!.sequences.length } }
+          : s.variant?.kind === 'two-sided'
+            ? { test: 'two-sided' }
+            : null,
     },
     inputs: run.inputs,
     unreadable: resolved.unreadable,
@@ -77,6 +93,7 @@ function runJson(s: DetectSettings, k: KeySetup, prepare: PrepareConfig, filter:
         verdict: line.verdict,
         where: (d) => run.corpus.where(d),
         windows: run.corpus.windows?.[i] ?? null,
+        ...(k.family ? { familyShape: { epochDays: k.family.key.epochDays, epochOrigin: k.family.key.epochOrigin } } : {}),
       }),
     ),
     timing: { seconds: run.seconds, bytesPerSecond: run.seconds > 0 ? run.bytes / run.seconds : 0, tokensPerSecond: run.seconds > 0 ? run.corpus.tokens / run.seconds : 0 },
@@ -84,9 +101,17 @@ function runJson(s: DetectSettings, k: KeySetup, prepare: PrepareConfig, filter:
   });
 }
 
-/** Writes the HTML report, with the sample document coloured under the first key. */
+/** The key the sample is coloured under: the first key, or a family's most significant member. */
+function sampleKey(k: KeySetup, run: ScoreRun): SecretKey {
+  const members = run.result.keys[0]!.result.family?.perMember;
+  if (!k.family || !members?.length) return k.keys[0]!.key as SecretKey;
+  const best = members.reduce((a, b) => (b.log10PValue < a.log10PValue ? b : a));
+  return k.family.key.key(best.cohort, best.epoch ?? undefined);
+}
+
+/** Writes the HTML report, with the sample document coloured under {@link sampleKey}. */
 async function writeReport(path: string, out: DetectJson, run: ScoreRun, k: KeySetup): Promise<void> {
-  const sample = run.corpus.sample && k.tokenizer ? colourSample(run.corpus.sample, k.tokenizer, k.keys[0]!.key, k.vocabSize) : undefined;
+  const sample = run.corpus.sample && k.tokenizer ? colourSample(run.corpus.sample, k.tokenizer, sampleKey(k, run), k.vocabSize) : undefined;
   const page = renderReport(out, sample);
   try {
     await fsp.writeFile(path, page);
@@ -117,12 +142,14 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   for (const d of resolved.duplicates) io.err(`warning: ${d} is given twice; reading it once\n`);
   const bad = new BadLines(s.skipBadLines);
   const secrets = k.keys.map((x) => ({ fingerprint: x.key.fingerprint, hex: x.secretHex() }));
-  const filter = s.filterPath === undefined ? undefined : await readFilter(s.filterPath, { format: s.format, spec: prepare.spec, prepare, tokenizer: k.tokenizer, bad, secrets });
+  const ref = { format: s.format, spec: prepare.spec, prepare, tokenizer: k.tokenizer, bad, secrets };
+  const filter = s.filterPath === undefined ? undefined : await readReference('--filter', s.filterPath, ref);
+  const strataRef = s.variant?.kind === 'strata' ? await readReference('--strata-reference', s.variant.reference, ref) : undefined;
   const totalBytes = resolved.sources.every((x) => x.size !== undefined) ? resolved.sources.reduce((a, x) => a + x.size!, 0) : undefined;
   const threads = threadCount(s, io, totalBytes);
   const line = new ProgressLine(io.stderr, progressEnabled(io.stderr, s.progress ?? io.progress, io.env));
   const scored = await scoreSources(
-    { keys: k.keys, tokenizer: k.tokenizer, vocabSize: k.vocabSize, promptExclusion: s.promptExclusion, filter: filter?.sequences, budget: s.budget, decoys: s.decoys, alpha: s.alpha, window: s.window },
+    { ...k, promptExclusion: s.promptExclusion, filter: filter?.sequences, budget: s.budget, decoys: s.decoys, alpha: s.alpha, window: s.window, variant: detectorVariant(s, strataRef) },
     { format: s.format, prepare, threads, workerEntry: io.entry, tokenizerSpec: k.tokenizerSpec, stdin: io.stdin, onProgress: (c) => line.update(() => readProgress(c, totalBytes, line.seconds())) },
     resolved.sources,
     bad,
@@ -131,7 +158,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   if (scored.corpus.documents === 0) {
     throw new CliError(bad.total ? `no document could be read (${int(bad.total)} bad line${bad.total === 1 ? '' : 's'} skipped)` : 'the inputs hold no document');
   }
-  const out = runJson(s, k, prepare, filter, resolved, scored, bad, threads);
+  const out = runJson(s, k, prepare, { filter, strata: strataRef }, resolved, scored, bad, threads);
   if (s.reportPath !== undefined) await writeReport(s.reportPath, out, scored, k);
   io.out(s.json ? `${JSON.stringify(out)}\n` : summary(out, s.reportPath));
   return s.failOnDetect && out.verdict === 'detected' ? EXIT_DETECTED : EXIT_OK;

@@ -1,6 +1,7 @@
 /**
- * `detect --filter FILE`: the owner's own watermarked data, read as token sequences (the detector
- * keeps only positions whose context occurs in them).
+ * The owner's reference data, read as token sequences: `detect --filter FILE` (the detector keeps
+ * only positions whose context occurs in them) and `--strata-reference FILE` (window counts that
+ * define the strata).
  *
  * @module
  */
@@ -15,27 +16,29 @@ import { readSource, type ByteSource, type InputFormat } from './read-source.js'
 import type { Tokenizer } from '../tokenize/index.js';
 
 /** The reference data, with the hash of the file it came from. */
-export interface Filter {
+export interface Reference {
   readonly path: string;
   readonly sha256: string;
   readonly sequences: Uint32Array[];
 }
 
 /**
- * Reads the `--filter` file: one file (JSONL or text, with the same field and normalization options
+ * Reads a reference file: one file (JSONL or text, with the same field and normalization options
  * as the suspect inputs, prompts ignored), never a directory or standard input.
  *
+ * @param flag - the flag naming it (`--filter`, `--strata-reference`), for messages
  * @param path - the flag's value
  * @param o - format, field spec, preparation, tokenizer, bad-line sink, secrets to refuse
  * @returns the sequences and the file's SHA-256
- * @throws CliError naming `--filter` and the path
+ * @throws CliError naming the flag and the path
  */
-export async function readFilter(
+export async function readReference(
+  flag: string,
   path: string,
   o: { format: InputFormat | 'auto'; spec: FieldSpec; prepare: PrepareConfig; tokenizer: Tokenizer | undefined; bad: BadSink; secrets: KeySecret[]; stdin?: ByteSource },
-): Promise<Filter> {
-  const label = `--filter ${path}`;
-  if (path === '-') throw new CliError(`${label}: the filter must be a file (standard input is for the suspect's outputs)`);
+): Promise<Reference> {
+  const label = `${flag} ${path}`;
+  if (path === '-') throw new CliError(`${label}: must be a file (standard input is for the suspect's outputs)`);
   let st;
   try {
     st = await fsp.stat(path);

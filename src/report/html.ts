@@ -8,6 +8,7 @@
 import { html, raw, type Html } from './escape.js';
 import { alphaStr, int, oneIn, pct, plural, pValue, seconds } from './format.js';
 import type { DetectJson, KeyJson, SampleDocument } from './model.js';
+import { familySection, variantSection } from './family-html.js';
 import { curvePlot, decoyPlot } from './svg.js';
 
 /** Rows of the per-document table shown in the report (the JSON output has them all). */
@@ -39,6 +40,8 @@ ${verdictSection(run, main)}
 ${warningsSection(run)}
 ${meaningSection(run, main)}
 ${figuresSection(run)}
+${main && familySection(main)}
+${main && variantSection(main)}
 ${main && curveSection(run, main)}
 ${main && decoySection(main)}
 ${sampleSection(run, main, sample)}
@@ -94,6 +97,7 @@ svg text{font:12px system-ui,sans-serif;fill:#333}
 .bar{display:flex;height:18px;border-radius:4px;overflow:hidden;border:1px solid var(--line);margin:6px 0}
 .bar div{height:100%}
 dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
+td.flag{background:#fff4e5;font-weight:600}
 footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 `;
 
@@ -113,6 +117,9 @@ function verdictBody(run: DetectJson, k: KeyJson | undefined): Html {
     return html`<p>No token position could be scored, so the outputs give no evidence either way. See “Counts” below for why positions were skipped.</p>`;
   }
   const fp = html`<span class="mono">${k.fingerprint}</span>`;
+  if (run.verdict === 'detected' && k.family) {
+    return html`<p>The suspect outputs carry the watermark of key family ${fp}: the family test over its ${int(k.family.members)} member keys is far beyond chance (${pct(k.greenFraction)} green of ${int(k.trials ?? k.scored)} member decisions on ${int(k.scored)} scored positions, where unrelated text would show about ${pct(k.greenProbability)}). “Which cohorts? When?” below says through which cohorts and epochs.</p>`;
+  }
   if (run.verdict === 'detected') {
     return html`<p>The suspect outputs contain more “green” tokens of key ${fp} than chance allows: ${pct(k.greenFraction)} of ${int(k.scored)} scored positions, where text unrelated to the key would show about ${pct(k.greenProbability)}.</p>
 <p>This pattern is what a model trained on this key's watermarked outputs leaves behind.</p>`;

@@ -6,7 +6,7 @@
  */
 import type { DetectionResult } from '../detect/index.js';
 import { toolVersion } from '../version.js';
-import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson, type KeyJson, type VerdictWord, type WindowJson } from './model.js';
+import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type AttributionJson, type DetectJson, type FamilyJson, type KeyJson, type VerdictWord, type WindowJson } from './model.js';
 
 /** What a {@link keyJson} line needs beside the detection result. */
 export interface KeyJsonContext {
@@ -22,6 +22,45 @@ export interface KeyJsonContext {
   readonly where: (index: number) => string;
   /** Best windows per document (`--window`), if computed. */
   readonly windows?: WindowJson[] | null;
+  /** A key family's epoch length and origin (from its key file), when the key is a family. */
+  readonly familyShape?: { readonly epochDays: number | undefined; readonly epochOrigin: string | undefined };
+}
+
+/** A family's report as JSON. */
+function familyJson(f: NonNullable<DetectionResult['family']>, shape: KeyJsonContext['familyShape']): FamilyJson {
+  const line = (a: AttributionJson): AttributionJson => ({ index: a.index, trials: a.trials, green: a.green, log10PValue: a.log10PValue, holmLog10PValue: a.holmLog10PValue, flagged: a.flagged });
+  return {
+    fingerprint: f.fingerprint,
+    cohorts: f.cohorts,
+    epochs: f.epochs,
+    epochDays: shape?.epochDays ?? null,
+    epochOrigin: shape?.epochOrigin ?? null,
+    members: f.members,
+    layers: f.layers.map((l) => ({ name: l.name, log10PValue: l.log10PValue })),
+    log10PValue: f.log10PValue,
+    perMember: f.perMember.map((m) => ({ cohort: m.cohort, epoch: m.epoch, fingerprint: m.fingerprint, green: m.green, log10PValue: m.log10PValue, holmLog10PValue: m.holmLog10PValue })),
+    attribution: f.attribution && { alpha: f.attribution.alpha, cohorts: f.attribution.cohorts.map(line), epochs: f.attribution.epochs?.map(line) ?? null },
+  };
+}
+
+/** The variant reports of a result (two-sided, strata, family), each null when not run. */
+function variantJson(d: DetectionResult, ctx: KeyJsonContext): Pick<KeyJson, 'test' | 'trials' | 'twoSided' | 'strata' | 'family'> {
+  const t = d.twoSided;
+  const s = d.strata;
+  return {
+    test: d.test,
+    trials: d.trials,
+    twoSided: t ? { upperLog10PValue: t.upperLog10PValue, lowerLog10PValue: t.lowerLog10PValue, direction: t.direction } : null,
+    strata: s
+      ? {
+          method: s.method,
+          statistic: s.statistic,
+          log10PValue: s.log10PValue,
+          strata: s.strata.map((x) => ({ index: x.index, label: x.label, scored: x.scored, green: x.green, z: x.z, log10PValue: x.log10PValue, direction: x.direction, holmLog10PValue: x.holmLog10PValue })),
+        }
+      : null,
+    family: d.family ? familyJson(d.family, ctx.familyShape) : null,
+  };
 }
 
 /**
@@ -67,6 +106,7 @@ export function keyJson(d: DetectionResult, ctx: KeyJsonContext): KeyJson {
     perDocument: d.perDocument.map((p) => ({ index: p.index, where: ctx.where(p.index), scored: p.scored, green: p.green, log10PValue: p.log10PValue })),
     windows: ctx.windows ?? null,
     warnings: d.warnings,
+    ...variantJson(d, ctx),
   };
 }
 

@@ -72,6 +72,91 @@ export interface WindowJson {
   verdict: VerdictWord;
 }
 
+/** The two tails of the pooled count (`--two-sided`). */
+export interface TwoSidedJson {
+  /** log10 P(X >= S). */
+  upperLog10PValue: number;
+  /** log10 P(X <= S). */
+  lowerLog10PValue: number;
+  /** Which tail is the smaller. */
+  direction: 'excess' | 'deficit';
+}
+
+/** One stratum of the stratified test. */
+export interface StratumJson {
+  index: number;
+  /** What the stratum holds, e.g. `window count 2-3`. */
+  label: string;
+  scored: number;
+  green: number;
+  /** Display only. */
+  z: number | null;
+  /** log10 of the stratum's exact two-sided p-value. */
+  log10PValue: number;
+  direction: 'excess' | 'deficit';
+  /** Holm-adjusted over the strata. */
+  holmLog10PValue: number;
+}
+
+/** The stratified test (`--strata`). */
+export interface StrataJson {
+  method: 'fisher' | 'min-p';
+  /** Fisher's statistic, or the log10 of the smallest stratum p-value for `min-p`. */
+  statistic: number;
+  /** log10 of the combined p-value. */
+  log10PValue: number;
+  strata: StratumJson[];
+}
+
+/** One cohort or epoch of a family's attribution. */
+export interface AttributionJson {
+  /** The cohort or epoch. */
+  index: number;
+  /** Bernoulli trials: scored pairs times the member keys in it. */
+  trials: number;
+  green: number;
+  log10PValue: number;
+  /** Holm-adjusted over the cohorts (or the epochs). */
+  holmLog10PValue: number;
+  /** Whether the Holm-adjusted p-value is at most alpha. */
+  flagged: boolean;
+}
+
+/** One member key of a family. */
+export interface MemberJson {
+  cohort: number;
+  /** `null` for a family without epochs. */
+  epoch: number | null;
+  fingerprint: string;
+  /** Green pairs under this member (of the key's `scored`). */
+  green: number;
+  log10PValue: number;
+  /** Holm-adjusted over the members. */
+  holmLog10PValue: number;
+}
+
+/** A key family's test and attribution (the family's line of `keys`). */
+export interface FamilyJson {
+  /** The master key's fingerprint. */
+  fingerprint: string;
+  cohorts: number;
+  /** Epochs scored (0 .. epochs-1), or `null` for a family without epochs. */
+  epochs: number | null;
+  /** Epoch length in days and the first day of epoch 0, or `null` without epochs. */
+  epochDays: number | null;
+  epochOrigin: string | null;
+  /** Member keys scored (cohorts x epochs). */
+  members: number;
+  /** The layers of the family test and their log10 p-values. */
+  layers: { name: string; log10PValue: number }[];
+  /** log10 of the family test (the verdict's). */
+  log10PValue: number;
+  /** Every member, cohort-major. */
+  perMember: MemberJson[];
+  /** `null` unless the family test detected; then which cohorts and epochs the outputs carry. */
+  attribution: { alpha: number; cohorts: AttributionJson[]; epochs: AttributionJson[] | null } | null;
+}
+
 /** Every figure of one key's pooled test. */
 export interface KeyJson {
   /** The key file's path (never its content). */
@@ -104,6 +189,19 @@ export interface KeyJson {
   perDocument: DocumentJson[];
   windows: WindowJson[] | null;
   warnings: string[];
+  /**
+   * The test behind `log10PValue` and `verdict`: `pooled` (the default), `two-sided`, `strata` or
+   * `family`. Absent in results written before these variants (read as `pooled`).
+   */
+  test?: 'pooled' | 'two-sided' | 'strata' | 'weighted' | 'family';
+  /** Bernoulli trials behind `green`: `scored`, or `scored` times the members of a family. */
+  trials?: number;
+  /** With `--two-sided`: both tails. */
+  twoSided?: TwoSidedJson | null;
+  /** With `--strata`: every stratum and their combination. */
+  strata?: StrataJson | null;
+  /** With a key family: the family test and the attribution. */
+  family?: FamilyJson | null;
 }
 
 /** The whole output of `radiomark detect --json`. */
@@ -132,6 +230,8 @@ export interface DetectJson {
     window: number | null;
     /** Tokenizer threads used (the figures do not depend on it); absent when not applicable. */
     threads?: number;
+    /** The test variant (`--two-sided`, `--strata`), or null; absent in older results. */
+    variant?: { test: 'two-sided' } | { test: 'strata'; bounds: number[]; method: 'fisher' | 'min-p'; reference: { path: string; sha256: string; sequences: number } } | null;
   };
   inputs: InputJson[];
   /** Files under directory arguments that could not be read (skipped, with a warning). */

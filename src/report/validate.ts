@@ -92,6 +92,29 @@ const windowLine = object({
   verdict,
 });
 
+const direction = oneOf('excess', 'deficit');
+const attributionLine = object({ index: count, trials: count, green: count, log10PValue: log10, holmLog10PValue: log10, flagged: bool });
+
+const familyReport = object({
+  fingerprint: str,
+  cohorts: count,
+  epochs: nullable(count),
+  epochDays: nullable(count),
+  epochOrigin: nullable(str),
+  members: count,
+  layers: array(object({ name: str, log10PValue: log10 })),
+  log10PValue: log10,
+  perMember: array(object({ cohort: count, epoch: nullable(count), fingerprint: str, green: count, log10PValue: log10, holmLog10PValue: log10 })),
+  attribution: nullable(object({ alpha: unit, cohorts: array(attributionLine), epochs: nullable(array(attributionLine)) })),
+});
+
+const strataReport = object({
+  method: oneOf('fisher', 'min-p'),
+  statistic: num,
+  log10PValue: log10,
+  strata: array(object({ index: count, label: str, scored: count, green: count, z: nullable(num), log10PValue: log10, direction, holmLog10PValue: log10 })),
+});
+
 const key = object({
   keyFile: str,
   fingerprint: str,
@@ -117,6 +140,11 @@ const key = object({
   perDocument: array(object({ index: count, where: str, scored: count, green: count, log10PValue: nullable(log10) })),
   windows: nullable(array(windowLine)),
   warnings: array(str),
+  test: optional(oneOf('pooled', 'two-sided', 'strata', 'weighted', 'family')),
+  trials: optional(count),
+  twoSided: optional(nullable(object({ upperLog10PValue: log10, lowerLog10PValue: log10, direction }))),
+  strata: optional(nullable(strataReport)),
+  family: optional(nullable(familyReport)),
 });
 
 const document: Check = object({
@@ -138,6 +166,12 @@ const document: Check = object({
     decoys: count,
     window: nullable(count),
     threads: optional(count),
+    variant: optional(
+      nullable((v, p) => {
+        object({ test: oneOf('two-sided', 'strata') })(v, p);
+        if ((v as { test: string }).test === 'strata') object({ bounds: array(count), method: oneOf('fisher', 'min-p'), reference: object({ path: str, sha256: str, sequences: count }) })(v, p);
+      }),
+    ),
   }),
   inputs: array(object({ path: str, sha256: str, bytes: count, format: oneOf('jsonl', 'text'), documents: count, lines: count, blankLines: count, badLines: count })),
   unreadable: array(object({ path: str, reason: str })),
