@@ -10,8 +10,6 @@ import {
   createKeyFamily,
   generateKeyFamily,
   isKeyFamily,
-  checkKeyFamily,
-  checkSecretKey,
   keyFromBytes,
   parseKey,
   parseKeyFamily,
@@ -20,6 +18,7 @@ import {
   serializeKeyFamily,
   type KeyFamily,
 } from '../src/index.js';
+import { checkKeyFamily, checkSecretKey } from '../src/key/family.js';
 import { secretBytes } from '../src/key/secret-key.js';
 
 interface MemberVector {

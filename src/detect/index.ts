@@ -22,6 +22,20 @@ export {
   type DecoyReport,
   type SkipCounts,
   type Verdict,
+  type Alternative,
+  type StrataMethod,
+  type StrataOptions,
+  type WeightOptions,
+  type ScopeOptions,
+  type TestName,
+  type TwoSidedReport,
+  type StratumScore,
+  type StrataReport,
+  type WeightedReport,
+  type FamilyLayer,
+  type MemberScore,
+  type AttributionLine,
+  type FamilyReport,
 } from './types.js';
 export { checkKey, CHECK_KEY_ALPHA, type CheckKeyOptions, type KeyCheckResult } from './check-key.js';
 export { detectWindows, createWindowDetector, type WindowDetector, type WindowOptions, type WindowResult, type WindowScore } from './windows.js';

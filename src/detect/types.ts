@@ -7,6 +7,7 @@
 import type { ResolvedParams } from '../scheme/config.js';
 import type { KeyFamily } from '../key/family.js';
 import type { SecretKey } from '../key/secret-key.js';
+import type { StrataMethod } from '../stats/index.js';
 
 /**
  * Default significance level of {@link DetectionResult.verdict}: 1e-6.
@@ -118,8 +119,8 @@ export interface DetectorOptions {
 /** The alternative of the pooled test. */
 export type Alternative = 'greater' | 'two-sided';
 
-/** How per-stratum two-sided tests are combined: Fisher's method or Sidak over the minimum. */
-export type StrataMethod = 'fisher' | 'min-p';
+/** How per-stratum two-sided tests are combined (stats' one definition): Fisher's method or Sidak over the minimum. */
+export type { StrataMethod };
 
 /** Options of {@link DetectorOptions.strata}. */
 export type StrataOptions =

@@ -10,8 +10,6 @@ export {
   createKeyFamily,
   generateKeyFamily,
   isKeyFamily,
-  checkSecretKey,
-  checkKeyFamily,
   MAX_COHORTS,
   MAX_EPOCH,
   MAX_EPOCH_DAYS,

@@ -4,5 +4,5 @@
  *
  * @module radiomark/scheme
  */
-export { createGreenList, SEED_WORDS, type GreenList, type GreenListOptions, type KernelChoice } from './green-list.js';
-export { resolveParams, thresholdFor, DEFAULTS, SCORE_BITS, type ResolvedParams } from './config.js';
+export { createGreenList, type GreenList, type GreenListOptions, type KernelChoice } from './green-list.js';
+export { thresholdFor, DEFAULTS, SCORE_BITS, type ResolvedParams } from './config.js';

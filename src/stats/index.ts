@@ -11,7 +11,7 @@ export type { TailProbability } from './types.js';
 export { binomialTail, binomialLowerTail, binomialPmfLog, zScore } from './binomial.js';
 export { binomialTwoSided, type TwoSidedTest } from './two-sided.js';
 export type { BinomialCount } from './counts.js';
-export { combineStrata, type StrataMethod, type StrataOptions, type StrataTest, type StratumResult } from './strata.js';
+export { combineStrata, type StrataMethod, type CombineStrataOptions, type StrataTest, type StratumResult } from './strata.js';
 export { weightedBinomialTail, weightedBinomialBound, type WeightedCount, type WeightedTest } from './weighted.js';
 export { familyTest, type FamilyTest } from './family.js';
 export { binomialInterval, type BinomialInterval } from './interval.js';

@@ -16,7 +16,7 @@ import type { TailProbability } from './types.js';
 export type StrataMethod = 'fisher' | 'min-p';
 
 /** Options of {@link combineStrata}. */
-export interface StrataOptions {
+export interface CombineStrataOptions {
   /** `'fisher'` (default) or `'min-p'`; see {@link combineStrata}. */
   readonly method?: StrataMethod;
 }
@@ -102,7 +102,7 @@ function holmByStratum(counts: BinomialCount[], ln2: number[]): number[] {
  * // z = +7.3 and -7.3, overall rate exactly 0.25: log10PValue -23.31
  * ```
  */
-export function combineStrata(strata: ArrayLike<BinomialCount>, p: number, options: StrataOptions = {}): StrataTest {
+export function combineStrata(strata: ArrayLike<BinomialCount>, p: number, options: CombineStrataOptions = {}): StrataTest {
   const api = 'combineStrata';
   const counts = readCounts(api, 'strata', strata);
   if (counts.length === 0) throw rangeError(api, 'strata', 'at least one stratum', strata);

@@ -23,7 +23,8 @@ import {
   serializeKey,
   serializeKeyFamily,
 } from '../../src/key/index.js';
-import { createGreenList, resolveParams } from '../../src/scheme/index.js';
+import { createGreenList } from '../../src/scheme/index.js';
+import { resolveParams } from '../../src/scheme/config.js';
 import { checkKey, createDetector, createMultiKeyDetector, detectWindows, randomizedPValue } from '../../src/detect/index.js';
 import * as stats from '../../src/stats/index.js';
 import { hfTokenizerFromJson, loadTokenizer, normalizeText, type Tokenizer } from '../../src/tokenize/index.js';
