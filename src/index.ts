@@ -49,6 +49,7 @@ export {
   SCORE_BITS,
   type GreenList,
   type GreenListOptions,
+  type KernelChoice,
   type ResolvedParams,
 } from './scheme/index.js';
 export {
