@@ -8,8 +8,8 @@
  * and 21.3).
  *
  * Why blocks: a corpus of 10^7 positions needs a table of tens of megabytes, and one random probe
- * into it costs a cache miss and a TLB miss (about 200 ns per position measured before this
- * design with `npm run bench`, docs/speed.md). {@link DedupTable.addBlock} sorts a block's
+ * into it costs a cache miss and often a TLB miss (docs/speed.md, from `npm run bench`, puts most
+ * of the detector's time there). {@link DedupTable.addBlock} sorts a block's
  * fingerprints by the top 16 bits of their hash (a stable two-pass radix sort) and probes them in
  * that order, so the table is walked from start to end: consecutive probes land in the same or
  * the next cache lines and pages, which the hardware prefetches. The sort is stable, so of two
@@ -19,6 +19,7 @@
  */
 import { RadiomarkRangeError } from '../errors.js';
 import { mix32 } from '../random/index.js';
+import { compactEntries } from './fingerprint.js';
 
 /** Largest load before the table grows. */
 export const DEDUP_MAX_LOAD = 0.75;
@@ -307,15 +308,6 @@ export class DedupTable {
 
   /** The stored fingerprints, compacted: `[lo, hi]` per entry, in table order. */
   entries(): Uint32Array {
-    const out = new Uint32Array(2 * this.size);
-    const t = this.table;
-    let k = 0;
-    for (let j = 0; j < t.length; j += 2) {
-      if (t[j + 1] !== 0) {
-        out[k++] = t[j]!;
-        out[k++] = t[j + 1]!;
-      }
-    }
-    return out;
+    return compactEntries(this.table, this.size);
   }
 }

@@ -118,6 +118,23 @@ export class Fingerprinter {
   }
 }
 
+/**
+ * The occupied `[lo, hi]` slots of an open-addressing table (`hi === 0` marks an empty slot),
+ * compacted, in table order.
+ * @internal
+ */
+export function compactEntries(table: Uint32Array, size: number): Uint32Array {
+  const out = new Uint32Array(2 * size);
+  let k = 0;
+  for (let j = 0; j < table.length; j += 2) {
+    if (table[j + 1] !== 0) {
+      out[k++] = table[j]!;
+      out[k++] = table[j + 1]!;
+    }
+  }
+  return out;
+}
+
 /** Largest load factor before the table doubles. */
 export const MAX_LOAD = 0.75;
 
@@ -252,16 +269,7 @@ export class FingerprintSet {
 
   /** The stored fingerprints, compacted: `[lo, hi]` per entry, in table order. */
   entries(): Uint32Array {
-    const out = new Uint32Array(2 * this.size);
-    const t = this.table;
-    let k = 0;
-    for (let j = 0; j < t.length; j += 2) {
-      if (t[j + 1] !== 0) {
-        out[k++] = t[j]!;
-        out[k++] = t[j + 1]!;
-      }
-    }
-    return out;
+    return compactEntries(this.table, this.size);
   }
 
   /** An order-independent digest of the contents (count, sums and xors of both words, and of the counts). */
