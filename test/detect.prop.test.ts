@@ -299,7 +299,7 @@ describe('fingerprint properties', () => {
     );
   });
 
-  it('the deduplication table stays between 75% and 75% / 1.4 full once past its first size', () => {
+  it('the deduplication table stays between its largest load and that / 1.4 once past its first size', () => {
     const table = new DedupTable(1024, 7);
     const isNew = new Uint8Array(4096);
     const lo = new Uint32Array(4096);

@@ -3,9 +3,9 @@
  * probing, 8 bytes per slot), filled a block at a time in the order of the table.
  *
  * A slot's home is `floor(h * slots / 2^32)` for the fingerprint's 32-bit hash `h`, so the home
- * grows with `h` and any table size works: the table grows by 1.4x when it would pass 75% full,
- * which keeps it between 10.7 and 14.9 bytes per stored pair (a doubling table swings between 10.7
- * and 21.3).
+ * grows with `h` and any table size works: the table grows by 1.4x when it would pass 80% full,
+ * which keeps it between 10.0 and 14.0 bytes per stored pair (a doubling table swings between 10.0
+ * and 20.0).
  *
  * Why blocks: a corpus of 10^7 positions needs a table of tens of megabytes, and one random probe
  * into it costs a cache miss and often a TLB miss (docs/speed.md, from `npm run bench`, puts most
@@ -22,7 +22,7 @@ import { mix32 } from '../random/index.js';
 import { compactEntries } from './fingerprint.js';
 
 /** Largest load before the table grows. */
-export const DEDUP_MAX_LOAD = 0.75;
+export const DEDUP_MAX_LOAD = 0.8;
 
 /** Growth factor of the table. */
 export const DEDUP_GROWTH = 1.4;

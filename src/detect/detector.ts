@@ -37,7 +37,7 @@ function tallyShape(r: Rules, family: FamilyRule | null, positions: boolean): Ta
  * Cost: one fingerprint and one deduplication probe per examined position (probes run a block at
  * a time, in the order of the table); one BLAKE3 compression per new pair per key (1 + decoys, or
  * every member of a key family), batched four pairs per SIMD pass; duplicates cost no hash.
- * Memory: the deduplication table, 8 bytes per slot, between 75% and 54% full (10.7-14.9 bytes
+ * Memory: the deduplication table, 8 bytes per slot, between 80% and 57% full (10.0-14.0 bytes
  * per distinct pair), in a WebAssembly memory that grows in place; a pending block of at most
  * 65,536 candidates; 4 bytes per vocabulary id per key for the green-list tables.
  *
