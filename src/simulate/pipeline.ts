@@ -201,6 +201,8 @@ export interface SimulationResult {
   readonly controls: readonly SuspectReport[];
   /** The attack and both of its sides (when the run has one). */
   readonly attack?: AttackReport;
+  /** The owner's served log the filter reads (option `keepDocuments` with a filter). */
+  readonly ownerLog?: readonly Uint32Array[];
   /** True when every control came out non-significant at alpha (and its decoys looked uniform). */
   readonly nullHeld: boolean;
   /** Plain-language problems, e.g. a failed null. */
@@ -584,6 +586,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     suspect,
     controls,
     ...(attacked ? { attack: attacked.report } : {}),
+    ...(cfg.keepDocuments && filterSeqs ? { ownerLog: filterSeqs } : {}),
     nullHeld,
     warnings,
     ms: performance.now() - t0,
