@@ -44,12 +44,12 @@ export const ATTACK_FULL: AttackScale = {
   trainTokens: 1_000_000,
   budget: 1_000_000,
   smallBudget: 100_000,
-  suspectTokens: 4_000_000,
+  suspectTokens: 3_000_000,
   filterExtra: 4,
   evalTokens: 10_000,
   nullSeeds: 24,
-  nullTrain: 200_000,
-  nullBudget: 100_000,
+  nullTrain: 100_000,
+  nullBudget: 50_000,
 };
 
 /** A small run to check the script. */
@@ -74,15 +74,15 @@ export const ESTIMATES: Readonly<Record<string, EstimatorOptions>> = Object.free
 });
 
 /** The sweeps (each attack's harmless point is the shared baseline `none`). */
-export const SWEEPS: readonly { attack: AttackName; estimator: string | null; strengths: readonly number[] }[] = [
-  { attack: 'neutralize', estimator: 'default', strengths: [1, 2, 3, 4, 6, 10] },
-  { attack: 'neutralize', estimator: 'aggressive', strengths: [1, 2, 3, 4, 6, 10] },
-  { attack: 'scrub', estimator: 'aggressive', strengths: [0.25, 0.5, 1] },
-  { attack: 'paraphrase', estimator: null, strengths: [0.1, 0.25, 0.5, 1] },
-  { attack: 'dilute', estimator: null, strengths: [0.5, 1, 2, 4] },
-  { attack: 'multi-teacher', estimator: null, strengths: [0.25, 0.5, 0.75, 0.9] },
-  { attack: 'temperature', estimator: null, strengths: [0.7, 0.5, 0] },
-  { attack: 'top-p', estimator: null, strengths: [0.9, 0.5] },
+export const SWEEPS: readonly { attack: AttackName; estimator: string | null; strengths: readonly number[]; controls?: boolean }[] = [
+  { attack: 'neutralize', estimator: 'default', strengths: [2, 4, 10] },
+  { attack: 'neutralize', estimator: 'aggressive', strengths: [1, 2, 3, 4, 6, 10], controls: true },
+  { attack: 'scrub', estimator: 'aggressive', strengths: [0.5, 1], controls: true },
+  { attack: 'paraphrase', estimator: null, strengths: [0.25, 0.5, 1] },
+  { attack: 'dilute', estimator: null, strengths: [1, 4] },
+  { attack: 'multi-teacher', estimator: null, strengths: [0.5, 0.9] },
+  { attack: 'temperature', estimator: null, strengths: [0.7, 0] },
+  { attack: 'top-p', estimator: null, strengths: [0.9] },
 ];
 
 /** The detector variants of a point, by name. */
@@ -158,7 +158,9 @@ function options(scale: AttackScale, extra: SimulateOptions): SimulateOptions {
     trainTokens: scale.trainTokens,
     budget: scale.budget,
     decoys: 0,
-    alsoFiltered: true,
+    // The filtered tests are computed from the kept documents (defenses.ts), so the pipeline runs
+    // one detector and stops generating once the unfiltered budget is reached.
+    alsoFiltered: false,
     filterExtra: scale.filterExtra,
     maxSuspectTokens: scale.suspectTokens,
     evalTokens: scale.evalTokens,
@@ -181,7 +183,9 @@ async function point(scale: AttackScale, extra: SimulateOptions, log: Log): Prom
   };
   const s = score(r.suspect);
   checkAgainstDetector(r.suspect.kept!, s, key, world.tokenizer);
+  if (extra.attack === 'none') checkAgainstDetector(r.suspect.kept!, s, key, world.tokenizer, r.ownerLog!);
   const unfiltered = defenses(s, scale.budget, false);
+  const ownFilter = defenses(s, Infinity, true);
   if (unfiltered.scored !== r.suspect.detection.scored || unfiltered.green !== r.suspect.detection.green) {
     throw new Error(`attacks: the prototype's budgeted count differs from the pipeline's (${unfiltered.green}/${unfiltered.scored} vs ${r.suspect.detection.green}/${r.suspect.detection.scored})`);
   }
@@ -202,7 +206,7 @@ async function point(scale: AttackScale, extra: SimulateOptions, log: Log): Prom
     rewritten: a.rewritten + a.furtherTokens,
     generated: r.suspect.generatedTokens,
     unfiltered,
-    filtered: defenses(s, Infinity, true),
+    filtered: ownFilter,
     small: defenses(s, scale.smallBudget, false),
     controls,
     seconds: (performance.now() - t0) / 1000,
@@ -228,7 +232,7 @@ export async function attackSweeps(scale: AttackScale, log: Log): Promise<Omit<A
     const knob = ATTACK_KNOBS[sw.attack]!;
     const points: AttackPoint[] = [];
     for (const [i, strength] of sw.strengths.entries()) {
-      const strongest = i === sw.strengths.length - 1;
+      const strongest = sw.controls === true && i === sw.strengths.length - 1;
       points.push(
         await point(
           scale,

@@ -110,16 +110,27 @@ export function scorePositions(
 
 /**
  * Checks that {@link scorePositions} scored exactly what createDetector scores (N and S) on the
- * same answers, unfiltered.
+ * same answers (with `filter`: createDetector's filter against the prototype's window counts).
  * @throws Error when they differ
  */
-export function checkAgainstDetector(answers: readonly HarvestedAnswer[], s: ScoredPositions, key: SecretKey, tokenizer: Tokenizer): void {
-  const d = createDetector({ key, tokenizer: tokenizer.name, specialTokens: tokenizer.specialTokenIds, ...(tokenizer.endOfTextId !== undefined ? { endOfText: tokenizer.endOfTextId } : {}) });
+export function checkAgainstDetector(answers: readonly HarvestedAnswer[], s: ScoredPositions, key: SecretKey, tokenizer: Tokenizer, filter?: Iterable<ArrayLike<number>>): void {
+  const d = createDetector({
+    key,
+    tokenizer: tokenizer.name,
+    specialTokens: tokenizer.specialTokenIds,
+    ...(tokenizer.endOfTextId !== undefined ? { endOfText: tokenizer.endOfTextId } : {}),
+    ...(filter ? { filter } : {}),
+  });
   for (const a of answers) d.add(a.completion, { promptTokens: a.prompt });
   const r = d.result();
+  let n = 0;
   let g = 0;
-  for (const b of s.green) g += b;
-  if (r.scored !== s.green.length || r.green !== g) throw new Error(`defenses: the prototype scored N=${s.green.length}, S=${g}; createDetector N=${r.scored}, S=${r.green}`);
+  for (let i = 0; i < s.green.length; i++) {
+    if (filter && s.logCount[i] === 0) continue;
+    n++;
+    g += s.green[i]!;
+  }
+  if (r.scored !== n || r.green !== g) throw new Error(`defenses: the prototype scored N=${n}, S=${g}${filter ? ' (filtered)' : ''}; createDetector N=${r.scored}, S=${r.green}`);
 }
 
 /** The tests of one suspect at one budget. */

@@ -11,7 +11,8 @@ import { CliError, isValidation, reason, UsageError } from '../command/errors.js
 import { radiomarkErrorData } from '../errors.js';
 import { runCommand } from '../command/run.js';
 import { loadTokenizer } from '../tokenize/index.js';
-import { formatSimulation, simulationJson } from './format.js';
+import { formatAccounts, formatSimulation, simulationJson } from './format.js';
+import { resolveAccountsOptions, runAccountsScenario, type AccountsOptions } from './accounts.js';
 import { resolveSimulateOptions, runSimulation, SIMULATE_DEFAULTS, simulationKey, type SimulateOptions } from './pipeline.js';
 import { renderSimulationReport } from './report.js';
 
@@ -70,6 +71,13 @@ A distiller who fights back (docs/simulate.md; implies --world domain):
   --world SPLIT           random, or domain: the teacher knows a private domain (living things
                           and food) the distiller's clean text lacks [default random]
   --eval-tokens N         held-out clean teacher tokens the gain is measured on [default ${D.evalTokens}]
+Many accounts (issue 11; a key family marks each cohort and epoch; implies the domain world):
+  --accounts N            accounts of the API; turns the scenario on [default 24000]
+  --cohorts K             cohorts of the key family [default 16]
+  --epochs E              epochs covered (1: a family without epochs) [default 1]
+  --fraud-accounts M      fraudulent accounts of the distiller [default 100]
+  --fraud-cohorts C       cohorts they sit in (0: spread over all by the keyed hash) [default 2]
+  --fraud-epochs LIST     epochs they are active in, e.g. 0,2 [default all]
 Run:
   --seed S                seed of the key, sampling and students [default ${D.seed}]
   --no-controls           skip the two controls (faster; the null is then unchecked)
@@ -113,6 +121,12 @@ const OPTIONS: Record<string, OptionSpec> = {
   'steal-ratio': { type: 'string' },
   world: { type: 'string' },
   'eval-tokens': { type: 'string' },
+  accounts: { type: 'string' },
+  cohorts: { type: 'string' },
+  epochs: { type: 'string' },
+  'fraud-accounts': { type: 'string' },
+  'fraud-cohorts': { type: 'string' },
+  'fraud-epochs': { type: 'string' },
   budget: { type: 'string' },
   decoys: { type: 'string' },
   filter: { type: 'boolean' },
@@ -173,6 +187,33 @@ function estimatorOptions(p: Parsed): { minWindow?: number; minPair?: number; ra
   return o;
 }
 
+/** The many-accounts scenario's options, when `--accounts` (or another of its flags) is given. */
+function accountsOptions(p: Parsed): AccountsOptions | undefined {
+  const names = ['accounts', 'cohorts', 'epochs', 'fraud-accounts', 'fraud-cohorts', 'fraud-epochs'];
+  if (!names.some((k) => str(p, k) !== undefined)) return undefined;
+  const epochsText = str(p, 'fraud-epochs');
+  const fraudEpochs = epochsText?.split(',').map((x) => {
+    const v = Number(x.trim());
+    if (x.trim() === '' || !Number.isInteger(v)) throw new UsageError(`--fraud-epochs must be a comma-separated list of epoch numbers, got ${JSON.stringify(epochsText)}`);
+    return v;
+  });
+  const n = (name: string): number | undefined => num(p, name);
+  return {
+    accounts: n('accounts'),
+    cohorts: n('cohorts'),
+    epochs: n('epochs'),
+    fraudAccounts: n('fraud-accounts'),
+    fraudCohorts: n('fraud-cohorts'),
+    ...(fraudEpochs ? { fraudEpochs } : {}),
+    ...(str(p, 'seed') !== undefined ? { seed: str(p, 'seed')! } : {}),
+    rho: num(p, 'rho', { percent: true }),
+    trainTokens: n('train-tokens'),
+    budget: n('budget'),
+    corpusGlosses: n('glosses'),
+    ...(flag(p, 'no-controls') ? { control: false } : {}),
+  };
+}
+
 /**
  * Parses `radiomark simulate` arguments into simulator options.
  *
@@ -180,9 +221,10 @@ function estimatorOptions(p: Parsed): { minWindow?: number; minPair?: number; ra
  * @returns the options and the output flags
  * @throws UsageError naming the flag for unknown flags or malformed values
  */
-export function parseSimulateArgs(argv: readonly string[]): { options: SimulateOptions; json: boolean; report: string | undefined; quiet: boolean; help: boolean } {
+export function parseSimulateArgs(argv: readonly string[]): { options: SimulateOptions; accounts?: AccountsOptions; json: boolean; report: string | undefined; quiet: boolean; help: boolean } {
   const p = parse('radiomark simulate', argv, OPTIONS, false);
-  return { options: simulateOptions(p), json: flag(p, 'json'), report: str(p, 'report'), quiet: flag(p, 'quiet'), help: flag(p, 'help') };
+  const accounts = accountsOptions(p);
+  return { options: simulateOptions(p), ...(accounts ? { accounts } : {}), json: flag(p, 'json'), report: str(p, 'report'), quiet: flag(p, 'quiet'), help: flag(p, 'help') };
 }
 
 /** Flags whose name is not the option's in kebab case. */
@@ -208,6 +250,18 @@ function checkOptions(o: SimulateOptions): void {
   }
 }
 
+/** Checks the many-accounts options; a refused one is named by its flag. */
+function checkAccounts(o: AccountsOptions): void {
+  try {
+    resolveAccountsOptions(o);
+  } catch (e) {
+    if (!isValidation(e)) throw e;
+    const field = radiomarkErrorData(e)?.field;
+    const name = field === undefined ? undefined : field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new UsageError(`${name ? `--${name}: ` : ''}${reason(e)} (see radiomark simulate --help)`);
+  }
+}
+
 /** Runs the simulation and writes its outputs. */
 async function run(argv: readonly string[], io: Io): Promise<number> {
   const parsed = parseSimulateArgs(argv);
@@ -215,12 +269,18 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     io.out(SIMULATE_HELP);
     return EXIT_OK;
   }
-  checkOptions(parsed.options);
+  if (parsed.accounts) checkAccounts(parsed.accounts);
+  else checkOptions(parsed.options);
   const t0 = performance.now();
   const showProgress = !parsed.quiet && (io.progress ?? true);
   const progress = (line: string): void => {
     if (showProgress) io.err(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
   };
+  if (parsed.accounts) {
+    const r = await runAccountsScenario(parsed.accounts, progress);
+    io.out(parsed.json ? `${JSON.stringify({ format: 'radiomark-simulate-accounts', version: 1, ...r }, null, 2)}\n` : formatAccounts(r));
+    return r.control && r.control.fired ? EXIT_CHECK_FAILED : EXIT_OK;
+  }
   const result = await runSimulation(parsed.options, progress);
   if (parsed.report !== undefined) {
     const tok = await loadTokenizer('o200k');

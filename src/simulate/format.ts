@@ -10,6 +10,7 @@ import { int, pct, verdictWords } from '../report/format.js';
 import type { SimulationResult, SuspectReport } from './pipeline.js';
 import { formatLog10 } from './pipeline.js';
 import { ATTACK_KNOBS, type AttackName } from './attack.js';
+import type { AccountsResult, FamilyDetection } from './accounts.js';
 
 /** Published figures the default setting can be compared with (detection brief, section 5). */
 export const PUBLISHED = Object.freeze({
@@ -166,4 +167,37 @@ export function simulationJson(r: SimulationResult): Record<string, unknown> {
     warnings: r.warnings,
     seconds: r.ms / 1000,
   };
+}
+
+/**
+ * The terminal summary of the many-accounts scenario: the family test, the attribution, the truth.
+ *
+ * @param r - the scenario's result
+ * @returns text ending with a newline
+ */
+export function formatAccounts(r: AccountsResult): string {
+  const c = r.config;
+  const L: string[] = [];
+  L.push('radiomark simulate --accounts: through which cohorts and epochs did the harvest come?');
+  L.push('');
+  L.push(`1. API       ${int(c.accounts)} accounts, a key family of ${c.cohorts} cohorts x ${c.epochs} epoch(s) (master fingerprint ${r.familyFingerprint})`);
+  L.push(
+    `2. Distiller ${int(c.fraudAccounts)} fraudulent accounts in cohorts ${Object.keys(r.truth.cohorts).join(', ')} ` +
+      `(${Object.entries(r.truth.cohorts).map(([k, v]) => `${k}: ${pct(v)}`).join(', ')} of them), active in epochs ${r.truth.epochs.join(', ')}; ` +
+      `${int(r.harvestTokens)} harvested tokens, ${pct(c.rho)} of the student's ${int(c.trainTokens)} training tokens`,
+  );
+  const line = (name: string, d: FamilyDetection): void => {
+    L.push(`${name} ${int(d.scored)} scored pairs, each under ${d.green.length} member keys: family test (min-p over members, Sidak) p = ${formatLog10(d.minPLog10P)}; pooled p = ${formatLog10(d.pooledLog10P)}`);
+    if (!d.fired) {
+      L.push(`             NOT DETECTED at alpha ${c.alpha.toExponential(0)}: no attribution (it is only run after the family test fires).`);
+      return;
+    }
+    L.push(`             DETECTED. Attribution (Holm over cohorts, alpha ${c.attributionAlpha.toExponential(0)}):`);
+    for (const x of d.cohorts!) if (x.flagged || r.truth.cohorts[x.cohort] !== undefined) L.push(`               cohort ${x.cohort}: Holm p = ${formatLog10(x.holmLog10P)} ${x.flagged ? 'FLAGGED' : 'not flagged'}${r.truth.cohorts[x.cohort] !== undefined ? ' (harvested)' : ' (NOT harvested: a false attribution)'}`);
+    for (const x of d.epochs ?? []) L.push(`               epoch ${x.epoch}: Holm p = ${formatLog10(x.holmLog10P)} ${x.flagged ? 'FLAGGED' : 'not flagged'}${r.truth.epochs.includes(x.epoch) ? ' (active)' : ' (inactive)'}`);
+  };
+  line('3. Suspect  ', r.suspect);
+  if (r.control) line('4. Control   (the same student without the harvest)', r.control);
+  L.push(`Seed "${c.seed}"; ${(r.ms / 1000).toFixed(1)} s.`);
+  return `${L.join('\n')}\n`;
 }

@@ -475,7 +475,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   // 3. Detection, as `radiomark detect` configures it. The filter's reference is the owner's record
   // of its watermarked answers: the distillation answers, plus `filterExtra` times as many others.
   const filterSeqs =
-    cfg.filter || cfg.alsoFiltered
+    cfg.filter || cfg.alsoFiltered || cfg.keepDocuments
       ? [...wmServe.completions, ...(cfg.filterExtra > 0 ? server('logs').take({ tokens: Math.round(cfg.filterExtra * wmServe.tokens) }).completions : [])].map(
           (c) => c.completion,
         )
