@@ -4,7 +4,7 @@ import { runSimulateCommand } from '../src/simulate/cli.js';
 
 describe('the many-accounts scenario (key families), fast configuration', () => {
   it('detects the family, attributes the harvest to the distiller\'s two cohorts and to no other; the clean control does not fire', async () => {
-    const r = await runAccountsScenario({ seed: 'fast', accounts: 2000, cohorts: 16, corpusGlosses: 20_000, trainTokens: 40_000, rho: 0.2, budget: 20_000 });
+    const r = await runAccountsScenario({ seed: 'fast', accounts: 2000, cohorts: 16, corpusGlosses: 15_000, trainTokens: 25_000, rho: 0.2, budget: 10_000 });
     const truth = Object.keys(r.truth.cohorts).map(Number);
     expect(truth).toHaveLength(2);
     expect(r.suspect.fired).toBe(true);
@@ -13,7 +13,7 @@ describe('the many-accounts scenario (key families), fast configuration', () => 
     expect(flagged.length).toBeGreaterThan(0);
     expect(r.control!.fired).toBe(false);
     expect(r.control!.cohorts).toBeNull(); // no attribution without a verdict
-  });
+  }, 600_000); // a few seconds on an idle machine; generous for a loaded one
 
   it('attributes nothing unless the family test fires, and then only cohorts whose Holm p is below the level', () => {
     const quiet = familyDetection({ scored: 1000, green: [250, 255, 245, 260] }, 4, 1, 0.25, 1e-6, 1e-3);

@@ -38,6 +38,9 @@ function run(attack: string, strength?: number, extra: SimulateOptions = {}): Pr
   return r;
 }
 
+/** Per-test timeout: seconds on an idle machine, generous for a loaded one. */
+const SLOW = 600_000;
+
 const z = (r: SimulationResult): number => r.suspect.detection.z!;
 
 describe('a distiller who fights back, fast configuration', () => {
@@ -47,7 +50,7 @@ describe('a distiller who fights back, fast configuration', () => {
     expect(g.gain).toBeGreaterThan(0.1); // nats per token
     expect(g.kept).toBe(1);
     expect(r.suspect.detection.log10PValue!).toBeLessThan(-6);
-  });
+  }, SLOW);
 
   it('neutralize: the trace weakens and the gain kept falls as delta\' grows; its controls stay clean', async () => {
     const none = await run('none');
@@ -60,7 +63,7 @@ describe('a distiller who fights back, fast configuration', () => {
     expect(strong.attack!.gain.kept!).toBeLessThan(mild.attack!.gain.kept!);
     for (const c of strong.controls) expect(c.detection.log10PValue!).toBeGreaterThan(-3);
     expect(strong.nullHeld).toBe(true);
-  });
+  }, SLOW);
 
   it.each([
     ['scrub', 1],
@@ -72,14 +75,14 @@ describe('a distiller who fights back, fast configuration', () => {
     expect(z(r)).toBeLessThan(z(none) - 3);
     expect(r.attack!.gain.kept!).toBeLessThan(0.95);
     for (const c of r.controls) expect(c.detection.log10PValue!).toBeGreaterThan(-3);
-  });
+  }, SLOW);
 
   it('multi-teacher: another provider\'s key only dilutes ours (the trace weakens with our share; the gain stays)', async () => {
     const none = await run('none');
     const r = await run('multi-teacher', 0.9);
     expect(z(r)).toBeLessThan(z(none) - 3);
     expect(r.attack!.gain.kept!).toBeGreaterThan(0.5);
-  });
+  }, SLOW);
 
   it('decoding: a colder student repeats its memorised (green-enriched) pairs more; the model, and its gain, are unchanged', async () => {
     const none = await run('none');
@@ -88,7 +91,7 @@ describe('a distiller who fights back, fast configuration', () => {
     expect(cold.suspect.detection.greenFraction!).toBeGreaterThan(none.suspect.detection.greenFraction!);
     expect(nucleus.suspect.detection.greenFraction!).toBeGreaterThan(none.suspect.detection.greenFraction!);
     expect(cold.attack!.gain.kept).toBe(1);
-  });
+  }, SLOW);
 });
 
 describe('attack options and command line', () => {
@@ -105,7 +108,7 @@ describe('attack options and command line', () => {
     expect(() => resolveSimulateOptions({ attackStrength: 2 })).toThrow(/needs an "attack"/);
     expect(resolveSimulateOptions({ attack: 'none' }).world).toBe('domain');
     expect(resolveSimulateOptions({}).world).toBe('random');
-  });
+  }, SLOW);
 
   it('exits 2 naming the flag and the value', async () => {
     const cases: [string[], RegExp][] = [
@@ -121,7 +124,7 @@ describe('attack options and command line', () => {
       expect(code).toBe(2);
       expect(err).toMatch(message);
     }
-  });
+  }, SLOW);
 
   it('`--attack neutralize` prints the trace left and the share of the gain kept', async () => {
     let out = '';
@@ -133,7 +136,7 @@ describe('attack options and command line', () => {
     expect(out).toMatch(/4\. Attack {4}neutralize, delta'.* = 2 \(labelled [\d,]+ pairs green/);
     expect(out).toMatch(/the distiller keeps \d+(\.\d+)?% of its distillation gain/);
     expect(out).toMatch(/the trace left: p = /);
-  });
+  }, SLOW);
 });
 
 describe('the attack pieces', () => {
@@ -157,7 +160,7 @@ describe('the attack pieces', () => {
     expect(e.labels.has([1, 2], 2, 4)).toBe(false); // 2 seen, 6 expected
     expect(e.labels.size).toBe(1);
     expect(estimateGreen(harvest, reference, 2, { minWindow: 13, minPair: 2, ratio: 1.5 }).labels.size).toBe(0); // the prefix cut
-  });
+  }, SLOW);
 
   it('neutralized log-likelihood is a normalised distribution that lowers labelled tokens by e^-delta', () => {
     const { reference } = tiny();
@@ -175,7 +178,7 @@ describe('the attack pieces', () => {
     expect(p3 / p4).toBeCloseTo(Math.exp(-2) * (reference.prob(ctx, 3) / reference.prob(ctx, 4)), 3);
     expect(gainReport(-5, -4, -4.5, 10).kept).toBeCloseTo(0.5, 12);
     expect(gainReport(-5, -5, -4.5, 10).kept).toBeNull();
-  });
+  }, SLOW);
 
   it('the student decodes exactly: greedy takes the mode, top-p the nucleus, temperature sharpens, accept reweights', () => {
     const b = new NGramBuilder({ order: 2, vocabSize: 6 });
@@ -202,5 +205,5 @@ describe('the attack pieces', () => {
     const neutral = freq(new Student(m, 0, undefined, { accept: (_s, x) => (x === 2 ? Math.exp(-2) : 1) }));
     const expected = (p[2]! * Math.exp(-2)) / (1 - p[2]! * (1 - Math.exp(-2)));
     expect(neutral[2]).toBeCloseTo(expected, 1);
-  });
+  }, SLOW);
 });

@@ -147,7 +147,7 @@ function sweepTables(r: AttackResults): string[] {
     const knob = ATTACK_KNOBS[sw.attack]!;
     L.push(`*${sw.attack}* (${knob.meaning}${sw.estimator ? `; ${sw.estimator} estimate` : ''})`);
     L.push('');
-    L.push('| strength | labelled (precision) | gain kept | pooled, 1M | pooled, small budget | filtered | two-sided | two-sided, filtered | strata | strata, filtered | rare | weighted | controls (min p) |');
+    L.push(`| strength | labelled (precision) | gain kept | pooled, ${int(r.scale.budget)} | pooled, ${int(r.scale.smallBudget)} | filtered | two-sided | two-sided, filtered | strata | strata, filtered | rare | weighted | controls (min p) |`);
     L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     L.push(pointRow(r.baseline));
     for (const pt of sw.points) L.push(pointRow(pt));

@@ -10,13 +10,14 @@
  *
  *   npm run experiments:neural                  # the full run (about 40 min on a busy 2-core machine)
  *   npm run experiments:neural -- --quick       # a tiny run to check the set-up (a few minutes)
+ *   npm run experiments:neural -- --resume      # reuse the served data and finished students of an interrupted run
  *
  * Needs /usr/bin/python3 with PyTorch and NumPy (Debian: apt-get install -y python3-torch
  * python3-numpy libopenblas0-pthread); exits 1 with that advice when they are missing. It never
  * falls back to an n-gram student.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createWatermark } from '../../src/sampler/index.js';
@@ -30,7 +31,7 @@ import { LL_FLOOR } from '../../src/simulate/gain.js';
 import { scoreAnswers, type Scored } from './score.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, python: { type: 'string' }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, python: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' } },
   strict: true,
 });
 
@@ -83,7 +84,6 @@ const NEUTRALIZE: readonly (readonly [string, number])[] = [
   ['aggressive', 8],
 ];
 const ESTIMATORS: Record<string, EstimatorOptions> = { default: DEFAULT_ESTIMATOR, aggressive: { minWindow: 1, minPair: 1, ratio: 1.5 } };
-const RHOS = [0, 0.01, 0.05, 1] as const;
 const SEED = 'experiments';
 
 const python = values.python ?? '/usr/bin/python3';
@@ -142,16 +142,34 @@ function readDocs(path: string): HarvestedAnswer[] {
 
 function runPython(job: Record<string, unknown>): Record<string, unknown> {
   const path = join(dir, `${job.name as string}.job.json`);
-  writeFileSync(path, JSON.stringify(job, null, 1));
+  const text = JSON.stringify(job, null, 1);
+  // --resume: a student whose identical job already finished is not trained again.
+  if (values.resume && existsSync(path) && existsSync(job.result as string) && readFileSync(path, 'utf8') === text) {
+    log(`reuse ${job.name as string} (same job, finished earlier)`);
+    return JSON.parse(readFileSync(job.result as string, 'utf8')) as Record<string, unknown>;
+  }
+  writeFileSync(path, text);
   log(`train ${job.name as string}`);
   const r = spawnSync(python, ['scripts/neural/student.py', path], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`experiments:neural: student.py failed on ${path} (exit ${r.status})`);
   return JSON.parse(readFileSync(job.result as string, 'utf8')) as Record<string, unknown>;
 }
 
+/** The answers a server's `take({ tokens })` returns: a prefix, stopping once `tokens` completion tokens were reached. */
+function takeTokens(answers: readonly HarvestedAnswer[], tokens: number): HarvestedAnswer[] {
+  const out: HarvestedAnswer[] = [];
+  let n = 0;
+  for (const a of answers) {
+    if (n >= tokens) break;
+    out.push(a);
+    n += a.completion.length;
+  }
+  return out;
+}
+
 /** Takes answers until `tokens` completion tokens (a prefix of the list). */
-function prefix(answers: readonly Completion[], tokens: number): Completion[] {
-  const out: Completion[] = [];
+function prefix(answers: readonly HarvestedAnswer[], tokens: number): HarvestedAnswer[] {
+  const out: HarvestedAnswer[] = [];
   let n = 0;
   for (const a of answers) {
     if (n >= tokens) break;
@@ -175,13 +193,21 @@ async function main(): Promise<void> {
   const root = createRandom(`neural/${SEED}`);
   const serve = (role: string, marked: boolean, prompts: readonly Uint32Array[], offset: number) =>
     new TeacherServer(world.teacher, marked ? wm : plain, cycle(prompts, offset), root.fork(`teacher/${role}`), { masking: true, maxNewTokens: 64 });
+  // Served data are deterministic (seeded); a rerun in the same directory reads them back (--resume).
+  const file = (name: string): string => join(dir, name);
+  const cached = (name: string, make: () => readonly HarvestedAnswer[]): HarvestedAnswer[] => {
+    if (values.resume && existsSync(file(name))) return readDocs(file(name));
+    const docs = [...make()];
+    writeDocs(file(name), docs);
+    return docs;
+  };
   const harvestServer = serve('wm', true, world.distillPrompts, 0);
-  const harvestFive = harvestServer.take({ tokens: Math.round(0.05 * scale.train) }).completions;
-  const harvestAll = harvestServer.take({ tokens: Math.max(scale.pure, Math.round(0.05 * scale.train)) }).completions;
+  const harvestAll = cached('harvest.bin', () => harvestServer.take({ tokens: Math.max(scale.pure, Math.round(0.05 * scale.train)) }).completions);
+  const harvestFive = takeTokens(harvestAll, Math.round(0.05 * scale.train));
   log(`teacher: ${harvestAll.length} watermarked answers`);
-  const cleanSame = serve('same', false, world.distillPrompts, 0).take({ completions: harvestFive.length }).completions;
-  const logs = serve('logs', true, world.distillPrompts, 7919).take({ tokens: Math.round(scale.filterExtra * 0.05 * scale.train) }).completions;
-  const evalAnswers = serve('eval', false, world.heldOutPrompts, 4099).take({ tokens: scale.evalTokens }).completions;
+  const cleanSame = cached('clean-same.bin', () => serve('same', false, world.distillPrompts, 0).take({ completions: harvestFive.length }).completions);
+  const logs = cached('logs.bin', () => serve('logs', true, world.distillPrompts, 7919).take({ tokens: Math.round(scale.filterExtra * 0.05 * scale.train) }).completions);
+  const evalAnswers = cached('eval-answers.bin', () => serve('eval', false, world.heldOutPrompts, 4099).take({ tokens: scale.evalTokens }).completions);
   log(`teacher: ${cleanSame.length} clean answers (control), ${logs.length} other logged answers, ${evalAnswers.length} held-out clean answers`);
 
   // The distiller's clean text: general glosses (end-of-text stripped; student.py appends its own).
@@ -208,10 +234,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'vocab.bin'), Uint32Array.from([0, ...vocabIds]));
   log(`vocabulary: ${vocabIds.length + 1} compact ids cover ${((100 * covered) / total).toFixed(2)}% of training tokens`);
 
-  const file = (name: string): string => join(dir, name);
   writeDocs(file('bulk.bin'), bulk);
-  writeDocs(file('harvest.bin'), harvestAll);
-  writeDocs(file('clean-same.bin'), cleanSame);
   writeDocs(file('eval.bin'), evalAnswers.map((c) => ({ prompt: c.prompt, completion: Uint32Array.from([...c.completion, eot]) })));
   writeDocs(file('held.bin'), world.heldOutPrompts.map((p) => ({ prompt: p, completion: new Uint32Array(0) })));
 
@@ -240,10 +263,12 @@ async function main(): Promise<void> {
   const common = { teacherVocab: V, endOfText: eot, vocab: file('vocab.bin'), heldOut: file('held.bin'), model: scale.model, threads: 1 };
   const harvestCount = (tokens: number): number => prefix(harvestAll, tokens).length;
   const cleanTrain = (rho: number): number => (rho >= 1 ? 0 : Math.round(scale.train * (1 - rho)));
+  // The most important first (the 5% student and its sweep, its control, the gain's baseline).
   const students = [
-    ...RHOS.map((rho) => ({ name: `rho-${rho}`, rho, harvest: 'harvest.bin', harvestDocs: rho === 0 ? 0 : harvestCount(rho >= 1 ? scale.pure : rho * scale.train) })),
+    ...[0.05, 0, 1, 0.01].map((rho) => ({ name: `rho-${rho}`, rho, harvest: 'harvest.bin', harvestDocs: rho === 0 ? 0 : harvestCount(rho >= 1 ? scale.pure : rho * scale.train) })),
     { name: 'control-clean-answers', rho: 0.05, harvest: 'clean-same.bin', harvestDocs: harvestFive.length },
   ];
+  students.splice(2, 0, students.pop()!);
   const results: Record<string, unknown>[] = [];
   const suspects: { student: string; job: string; delta: number; estimator: string | null; scored: Scored; ll: number | null }[] = [];
   for (const s of students) {
