@@ -6,6 +6,8 @@
  * students and the prompt-copying control. Sizes and sweeps are fixed in this file before any run.
  */
 
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { ksUniform } from '../../src/stats/index.js';
 import { ATTACK_KNOBS, type AttackName } from '../../src/simulate/attack.js';
 import type { GainReport } from '../../src/simulate/gain.js';
@@ -171,7 +173,35 @@ function options(scale: AttackScale, extra: SimulateOptions): SimulateOptions {
   };
 }
 
-async function point(scale: AttackScale, extra: SimulateOptions, log: Log): Promise<AttackPoint> {
+/**
+ * Where finished points are kept (by a digest of their options), so that an interrupted run can
+ * resume (`--resume`) without redoing them; undefined: no checkpoints.
+ */
+let checkpoints: string | undefined;
+let reuse = false;
+
+/** Keeps every finished point in `dir`; with `resume`, reuses the ones already there. */
+export function useCheckpoints(dir: string, resume: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  checkpoints = dir;
+  reuse = resume;
+}
+
+function checkpointed<T>(what: unknown, make: () => Promise<T>): Promise<T> {
+  if (checkpoints === undefined) return make();
+  const file = `${checkpoints}/${createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16)}.json`;
+  if (reuse && existsSync(file)) return Promise.resolve(JSON.parse(readFileSync(file, 'utf8')) as T);
+  return make().then((r) => {
+    writeFileSync(file, JSON.stringify(r));
+    return r;
+  });
+}
+
+function point(scale: AttackScale, extra: SimulateOptions, log: Log): Promise<AttackPoint> {
+  return checkpointed(['point', options(scale, extra)], () => measurePoint(scale, extra, log));
+}
+
+async function measurePoint(scale: AttackScale, extra: SimulateOptions, log: Log): Promise<AttackPoint> {
   const t0 = performance.now();
   const r = await runSimulation(options(scale, extra), (l) => log(`  ${l}`));
   const world = await buildWorld({ teacher: 'ngram', split: 'domain', ...(scale.glosses > 0 ? { glosses: scale.glosses } : {}) });
@@ -277,17 +307,20 @@ export async function variantNull(scale: AttackScale, log: Log): Promise<Variant
   const world = await buildWorld({ teacher: 'ngram', split: 'domain', ...(scale.glosses > 0 ? { glosses: scale.glosses } : {}) });
   for (let i = 1; i <= scale.nullSeeds; i++) {
     const seed = `null-${i}`;
-    const r = await runSimulation({ ...base, seed });
-    const key = simulationKey(seed, { gamma: 0.25, contextWidth: 2, vocabSize: world.tokenizer.vocabSize });
-    const counts = windowCounts(r.ownerLog!, 2);
-    suspect.push(r.suspect.detection.log10PValue);
-    for (const c of r.controls) {
-      const s = scorePositions(c.kept!, { key, tokenizer: world.tokenizer, logCounts: counts, teacher: world.teacher, delta: 3 });
-      const p = variantP(defenses(s, scale.nullBudget, false), defenses(s, Infinity, true));
-      for (const v of VARIANTS) values[v].push(p[v]);
-    }
-    log(`null seed ${i}: controls ${r.controls.map((c) => c.detection.log10PValue?.toFixed(2)).join(', ')}`);
-    clearServerCache();
+    const one = await checkpointed(['null', { ...base, seed }], async () => {
+      const r = await runSimulation({ ...base, seed });
+      const key = simulationKey(seed, { gamma: 0.25, contextWidth: 2, vocabSize: world.tokenizer.vocabSize });
+      const counts = windowCounts(r.ownerLog!, 2);
+      const controls = r.controls.map((c) => {
+        const s = scorePositions(c.kept!, { key, tokenizer: world.tokenizer, logCounts: counts, teacher: world.teacher, delta: 3 });
+        return variantP(defenses(s, scale.nullBudget, false), defenses(s, Infinity, true));
+      });
+      log(`null seed ${i}: controls ${r.controls.map((c) => c.detection.log10PValue?.toFixed(2)).join(', ')}`);
+      clearServerCache();
+      return { suspect: r.suspect.detection.log10PValue, controls };
+    });
+    suspect.push(one.suspect);
+    for (const p of one.controls) for (const v of VARIANTS) values[v].push(p[v]);
   }
   const variants = Object.fromEntries(
     VARIANTS.map((v) => {
