@@ -23,6 +23,8 @@ export interface NeuralResults {
   date: string;
   estimators: Record<string, { minWindow: number; minPair: number; ratio: number; labelled: number; precision: number }>;
   students: { name: string; rho: number; trainTokens: number; trainTokensPerSecond: number; jobs: { name: string; ll?: number }[] }[];
+  /** Students not trained when the file was written (a partial run). */
+  studentsLeft?: number;
   suspects: { student: string; job: string; delta: number; estimator: string | null; scored: { unfiltered: DefenseRow; filtered: DefenseRow }; ll: number | null }[];
 }
 
@@ -204,7 +206,8 @@ function neuralTables(n: NeuralResults): string[] {
     `A causal transformer (${m.layers} layers, d = ${m.d}, ${m.heads} heads, context ${m.block}; scripts/neural/student.py, PyTorch on CPU) over a compact vocabulary of the ${int(n.scale.vocab)} most frequent ids (the rest one UNK id, never generated), ` +
       `trained for ${m.epochs} epochs on ${int(n.scale.train)} tokens (rho = 100%: ${int(n.scale.pure)} harvested tokens only), same world, teacher, key and estimates as above. ` +
       `Each suspect generates ${int(n.scale.generate)} tokens answering held-out prompts (not the 1M-scored budget of the n-gram tables: the machine trained at ${n.students.map((s) => int(s.trainTokensPerSecond)).join(', ')} tokens/s). ` +
-      'Log-likelihood on held-out clean teacher answers with the same floor as the n-gram students (UNK spread over the ids outside the vocabulary).',
+      'Log-likelihood on held-out clean teacher answers with the same floor as the n-gram students (UNK spread over the ids outside the vocabulary).' +
+      (n.studentsLeft ? ` **Partial:** ${n.studentsLeft} of the planned students (rho 0, 5%, 100%, the clean-answers control, 1%, in that order) were not trained within this run's time.` : ''),
     '',
     '| student | neutralize | LL (nats/token) | gain kept | scored | pooled | filtered (scored) | two-sided | strata | strata, filtered | rare (two-sided) | weighted | weighted, filtered |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -16,10 +16,11 @@ import { binomialTail, familyTest, holmLog10 } from '../stats/index.js';
 import { createRandom, shuffleInPlace } from '../random/index.js';
 import { RadiomarkRangeError } from '../errors.js';
 import { simulationKey } from './pipeline.js';
-import { Student, trainNGram, type TrainingSequence } from './student.js';
+import { Student, trainNGram, type Decoding, type TrainingSequence } from './student.js';
+import { gainReport, logLikelihood, type GainReport } from './gain.js';
 import { TeacherServer, type Completion } from './teacher.js';
 import { buildWorld, cycle, type World } from './world.js';
-import { windowKey, type HarvestedAnswer } from './steal.js';
+import { DEFAULT_ESTIMATOR, estimateGreen, windowKey, type EstimatorOptions, type HarvestedAnswer } from './steal.js';
 
 /** Options of {@link runAccountsScenario}. */
 export interface AccountsOptions {
@@ -49,6 +50,12 @@ export interface AccountsOptions {
   readonly corpusGlosses?: number;
   /** Also test a clean student (rho = 0) the same way. */
   readonly control?: boolean;
+  /**
+   * Key diversity against neutralization: the distiller estimates green pairs from its harvest
+   * (which mixes the keys of its cohorts and epochs) and subtracts `delta` at inference; the run
+   * then also reports the gain kept (LL on held-out clean teacher answers).
+   */
+  readonly neutralize?: { readonly delta: number; readonly estimator?: Partial<EstimatorOptions> };
 }
 
 /** Defaults of {@link AccountsOptions} (the issue's target: K 16, a distiller in 2 cohorts, 5%). */
@@ -85,13 +92,15 @@ export interface FamilyDetection {
 
 /** What the scenario measured. */
 export interface AccountsResult {
-  readonly config: Required<Omit<AccountsOptions, 'fraudEpochs'>> & { fraudEpochs: number[] };
+  readonly config: Required<Omit<AccountsOptions, 'fraudEpochs' | 'neutralize'>> & { fraudEpochs: number[] };
   readonly familyFingerprint: string;
   /** The cohorts and epochs the harvest really came from, with each one's share of the harvest. */
   readonly truth: { readonly cohorts: Record<number, number>; readonly epochs: number[] };
   readonly harvestTokens: number;
   readonly suspect: FamilyDetection;
   readonly control: FamilyDetection | null;
+  /** With `neutralize`: the estimate's size and precision (under the keys that marked each pair's answers), and the gain. */
+  readonly neutralized: { labelled: number; precision: number; gain: GainReport } | null;
   readonly ms: number;
 }
 
@@ -104,7 +113,7 @@ function check(api: string, name: string, v: number, lo: number, hi: number, int
 /** Resolves and validates the options. */
 export function resolveAccountsOptions(o: AccountsOptions): AccountsResult['config'] {
   const api = 'simulate';
-  const c = { ...ACCOUNTS_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) } as Required<AccountsOptions>;
+  const c = { ...ACCOUNTS_DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== o.neutralize)) } as Required<AccountsOptions>;
   check(api, 'accounts', c.accounts, 1, 1e7);
   check(api, 'cohorts', c.cohorts, 1, 4096);
   check(api, 'epochs', c.epochs, 1, 64);
@@ -117,7 +126,8 @@ export function resolveAccountsOptions(o: AccountsOptions): AccountsResult['conf
   const fraudEpochs = o.fraudEpochs ? [...o.fraudEpochs] : Array.from({ length: c.epochs }, (_, e) => e);
   if (fraudEpochs.length === 0) throw new RadiomarkRangeError(`${api}: "fraudEpochs" must name at least one epoch`, { api, field: 'fraudEpochs' });
   for (const e of fraudEpochs) check(api, 'fraudEpochs', e, 0, c.epochs - 1);
-  return { ...c, fraudEpochs: [...new Set(fraudEpochs)].sort((a, b) => a - b) };
+  if (o.neutralize) check(api, 'neutralize.delta', o.neutralize.delta, 0, 20, false);
+  return { ...c, fraudEpochs: [...new Set(fraudEpochs)].sort((a, b) => a - b) } as AccountsResult['config'];
 }
 
 /** The fraudulent accounts' cohorts: M accounts, in `fraudCohorts` cohorts (0: wherever the hash puts them). */
@@ -236,8 +246,13 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
   const seq = (c: Completion): TrainingSequence => ({ tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length });
   const members: Watermark[] = [];
   for (let c = 0; c < cfg.cohorts; c++) for (let e = 0; e < E; e++) members.push(member(c, e));
-  const detect = (model: ReturnType<typeof trainNGram>, name: string): FamilyDetection => {
-    const student = new Student(model, 0.2, eot);
+  const reference = trainNGram(bulk, 3, V);
+  const nz = options.neutralize;
+  const estimate = nz ? estimateGreen(harvest, reference, 2, { ...DEFAULT_ESTIMATOR, ...nz.estimator }) : undefined;
+  const keep = nz ? Math.exp(-nz.delta) : 1;
+  const decoding: Decoding = estimate ? { accept: (q, x) => (estimate.labels.has(q, q.length, x) ? keep : 1) } : {};
+  const detect = (model: ReturnType<typeof trainNGram>, name: string, dec: Decoding = {}): FamilyDetection => {
+    const student = new Student(model, 0.2, eot, dec);
     const r = root.fork(`student/${name}`);
     const answers: HarvestedAnswer[] = [];
     let scoredGuess = 0;
@@ -255,9 +270,24 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
     progress(`${name}: ${s.scored.toLocaleString('en-US')} scored; family min-p 10^${d.minPLog10P.toFixed(2)}, pooled 10^${d.pooledLog10P.toFixed(2)}${d.cohorts ? `; flagged cohorts ${d.cohorts.filter((x) => x.flagged).map((x) => x.cohort).join(', ') || 'none'}` : ''}`);
     return d;
   };
-  const suspect = detect(trainNGram([...bulk, ...harvest.map(seq)], 3, V), 'suspect');
-  const control = cfg.control ? detect(trainNGram(bulk, 3, V), 'control (no harvest)') : null;
+  const distilled = trainNGram([...bulk, ...harvest.map(seq)], 3, V);
+  const suspect = detect(distilled, 'suspect', decoding);
+  const control = cfg.control ? detect(reference, 'control (no harvest)') : null;
+  let neutralized: AccountsResult['neutralized'] = null;
+  if (estimate && nz) {
+    // Precision under the key that marked the answer a pair came from is not defined for a pair
+    // seen under several keys: count a label right when it is green under any member that served it.
+    let right = 0;
+    estimate.labels.forEach((w, x) => void (members.some((m) => m.isGreen(w, x)) && right++));
+    const evalAnswers = new TeacherServer(world.teacher, createWatermark({ key: master, delta: 0 }), cycle(world.heldOutPrompts, 4099), root.fork('eval'), { masking: true, maxNewTokens: 64 }).take({ tokens: 5_000 }).completions;
+    const texts = evalAnswers.map((c) => ({ tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length }));
+    const llWithout = logLikelihood(reference, texts);
+    const llDistilled = logLikelihood(distilled, texts);
+    const llAttacked = logLikelihood(distilled, texts, { labels: estimate.labels, delta: nz.delta });
+    neutralized = { labelled: estimate.labels.size, precision: estimate.labels.size ? right / estimate.labels.size : 0, gain: gainReport(llWithout.ll, llDistilled.ll, llAttacked.ll, llAttacked.tokens) };
+    progress(`neutralized with delta' ${nz.delta}: ${estimate.labels.size} pairs labelled (${((100 * right) / Math.max(1, estimate.labels.size)).toFixed(1)}% green under a member that served them); gain kept ${neutralized.gain.kept === null ? '-' : `${(100 * neutralized.gain.kept).toFixed(1)}%`}`);
+  }
   const truthCohorts: Record<number, number> = {};
   for (const [c, k] of counts) truthCohorts[c] = k / cfg.fraudAccounts;
-  return { config: cfg, familyFingerprint: family.fingerprint, truth: { cohorts: truthCohorts, epochs: cfg.fraudEpochs }, harvestTokens: served, suspect, control, ms: performance.now() - t0 };
+  return { config: cfg, familyFingerprint: family.fingerprint, truth: { cohorts: truthCohorts, epochs: cfg.fraudEpochs }, harvestTokens: served, suspect, control, neutralized, ms: performance.now() - t0 };
 }
