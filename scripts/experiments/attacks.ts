@@ -44,9 +44,12 @@ export const ATTACK_FULL: AttackScale = {
   name: 'full',
   glosses: 0,
   trainTokens: 1_000_000,
-  budget: 1_000_000,
+  // 300,000 rather than the 1M: on the shared 2-core machine (load average about 20 while
+  // these ran) a 1M-scored suspect took about 15 minutes to generate and score, and the sweep has
+  // 22 points. A point detected at 300k is detected within 1M; one that is not is reported as such.
+  budget: 300_000,
   smallBudget: 100_000,
-  suspectTokens: 3_000_000,
+  suspectTokens: 1_500_000,
   filterExtra: 4,
   evalTokens: 10_000,
   nullSeeds: 24,
