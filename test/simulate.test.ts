@@ -21,6 +21,9 @@ const FAST: SimulateOptions = {
   controlPrompts: 30,
 };
 
+/** Per-test timeout of the runs: seconds on an idle machine, generous for a loaded one. */
+const SLOW = 600_000;
+
 /** Every figure of a run except timings. */
 function figures(r: SimulationResult): unknown {
   return JSON.parse(
@@ -58,7 +61,7 @@ describe('radiomark simulate, fast configuration', () => {
     const text = formatSimulation(first);
     expect(text).toContain('VERDICT: DETECTED');
     expect(text).not.toContain('NULL FAILED');
-  });
+  }, SLOW);
 
   it('gives the same numbers for the same seed, and others for another seed', async () => {
     clearServerCache(); // regenerate the teacher's answers from scratch
@@ -68,7 +71,7 @@ describe('radiomark simulate, fast configuration', () => {
     expect(other.keyFingerprint).not.toBe(first.keyFingerprint);
     expect(other.suspect.detection.green).not.toBe(first.suspect.detection.green);
     expect(other.suspect.detection.verdict).toBe('detected');
-  });
+  }, SLOW);
 });
 
 describe('radiomark simulate, options and command line', () => {
@@ -104,7 +107,7 @@ describe('radiomark simulate, options and command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, SLOW);
 
   it('refuses bad options with a message naming the option', () => {
     expect(() => resolveSimulateOptions({ rho: 1.5 })).toThrow(/"rho"/);
