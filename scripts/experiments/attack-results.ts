@@ -83,7 +83,8 @@ function worldText(r: AttackResults): string[] {
       `(+${b.gain.gain.toFixed(3)} nats/token, perplexity ${Math.exp(-b.gain.withoutHarvest).toFixed(1)} -> ${Math.exp(-b.gain.distilled).toFixed(1)}). ` +
       `Gain kept = (LL_attacked - LL_without harvest) / (LL_distilled - LL_without harvest) on the same answers.`,
     '',
-    `**The budget.** Every test is fixed before the run: the unfiltered tests read the first ${int(s.budget)} scored positions; the filtered ones (only windows in the owner's served log: the harvest plus ${s.filterExtra} times as many other logged answers) read every filtered position the suspect produced within ${int(s.suspectTokens)} generated tokens. ` +
+    `**The budget.** Every test is fixed before the run: the unfiltered tests read the first ${int(s.budget)} scored positions (not the issue's 1M: on this shared machine, at a load average near 20, a 1M-scored suspect took about 15 minutes and the sweep has ${r.sweeps.reduce((n, sw) => n + sw.points.length, 1)} points; a point detected here is detected within 1M, one that is not may still be at 1M); ` +
+      `the filtered ones (only windows in the owner's served log: the harvest plus ${s.filterExtra} times as many other logged answers) read every filtered position of the answers the suspect wrote to reach that budget (at most ${int(s.suspectTokens)} generated tokens). ` +
       `Strata: the window's count in the owner's log, 0 | 1 | 2-3 | 4+ (filtered: 1 | 2-3 | 4+), each tested both ways, Fisher-combined (stats.combineStrata). Rare windows: count exactly 1 in the owner's log. ` +
       `Weighted: every position weighted by the posterior lift of the emitted token under the watermarked teacher, computed from the teacher's probability of that token at the suspect's context only (no colours), 16 integer levels, exact tail (stats.weightedBinomialTail). ` +
       `Detector variants are prototyped in scripts/experiments/defenses.ts, which checks on every suspect that it scores exactly createDetector's N and S. The student's copy mechanism stays on; decoding attacks apply to its n-gram part.`,
@@ -101,11 +102,11 @@ function targetsTable(r: AttackResults, neural: NeuralResults | null): string[] 
   const L = ['**Targets (issue 10).**', '', '| target | measured | met |', '|---|---|---|'];
   for (const sw of r.sweeps.filter((x) => x.attack === 'neutralize')) {
     const pt = keptAtStrongest90(sw.points);
-    if (!pt) L.push(`| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain, rho 5%, p < 1e-6 within 1M scored (n-gram) | no delta' keeps 90% | — |`);
+    if (!pt) L.push(`| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain, rho 5%, p < 1e-6 within 1M scored (n-gram; measured at ${int(r.scale.budget)}) | no delta' keeps 90% | — |`);
     else {
       const best = Math.min(...VARIANTS.map((v) => variantP(pt.unfiltered, pt.filtered)[v] ?? 0));
       L.push(
-        `| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain (delta' ${pt.strength}, ${pct(pt.gain.kept)} kept), n-gram student | pooled p = ${p(pt.unfiltered.pooled)}, filtered ${p(pt.filtered.pooled)}; best variant ${p(best)} | ${(pt.unfiltered.pooled ?? 0) <= -6 || (pt.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
+        `| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain (delta' ${pt.strength}, ${pct(pt.gain.kept)} kept), n-gram student, p < 1e-6 within 1M scored | at ${int(r.scale.budget)} scored: pooled p = ${p(pt.unfiltered.pooled)}, filtered ${p(pt.filtered.pooled)}; best variant ${p(best)} | ${(pt.unfiltered.pooled ?? 0) <= -6 || (pt.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
       );
     }
   }
@@ -117,7 +118,7 @@ function targetsTable(r: AttackResults, neural: NeuralResults | null): string[] 
     const keptN = (x: (typeof n5)[number]): number | null => (without !== null && dist !== null && x.ll !== null && dist > without ? (x.ll - without) / (dist - without) : null);
     const ok = n5.filter((x) => x.estimator !== null && (keptN(x) ?? 0) >= 0.9).sort((a, b) => b.delta - a.delta)[0];
     L.push(
-      `| the same for the neural student | ${ok ? `delta' ${ok.delta} (${ok.estimator}), ${pct(keptN(ok))} kept: pooled p = ${p(ok.scored.unfiltered.pooled)} over ${int(ok.scored.unfiltered.scored)}, filtered ${p(ok.scored.filtered.pooled)} over ${int(ok.scored.filtered.scored)}, weighted ${p(ok.scored.unfiltered.weighted)}` : 'no delta\' keeps 90% of the gain'}; the unattacked neural student: pooled ${p(base?.scored.unfiltered.pooled)}, filtered ${p(base?.scored.filtered.pooled)} (budget ${int(neural.scale.generate)} generated tokens, not 1M scored) | ${ok && Math.min(ok.scored.unfiltered.pooled ?? 0, ok.scored.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
+      `| the same for the neural student | ${ok ? `delta' ${ok.delta} (${ok.estimator}), ${pct(keptN(ok))} kept: pooled p = ${p(ok.scored.unfiltered.pooled)} over ${int(ok.scored.unfiltered.scored)}, filtered ${p(ok.scored.filtered.pooled)} over ${int(ok.scored.filtered.scored)}, weighted ${p(ok.scored.unfiltered.weighted)}` : 'no delta\' keeps 90% of the gain'}; the unattacked neural student: pooled ${p(base?.scored.unfiltered.pooled)}, filtered ${p(base?.scored.filtered.pooled)} (${int(neural.scale.generate)} generated tokens per suspect, far below 1M scored) | ${ok && Math.min(ok.scored.unfiltered.pooled ?? 0, ok.scored.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
     );
   }
   const wins = r.sweeps.flatMap((sw) => sw.points.filter((pt) => (pt.unfiltered.pooled ?? 0) > -3 && (pt.filtered.pooled ?? 0) > -3 && (pt.gain.kept ?? 0) >= 0.5).map((pt) => `${pt.attack} ${pt.strength}${sw.estimator ? ` (${sw.estimator})` : ''}`));
@@ -205,7 +206,7 @@ function neuralTables(n: NeuralResults): string[] {
     '',
     `A causal transformer (${m.layers} layers, d = ${m.d}, ${m.heads} heads, context ${m.block}; scripts/neural/student.py, PyTorch on CPU) over a compact vocabulary of the ${int(n.scale.vocab)} most frequent ids (the rest one UNK id, never generated), ` +
       `trained for ${m.epochs} epochs on ${int(n.scale.train)} tokens (rho = 100%: ${int(n.scale.pure)} harvested tokens only), same world, teacher, key and estimates as above. ` +
-      `Each suspect generates ${int(n.scale.generate)} tokens answering held-out prompts (not the 1M-scored budget of the n-gram tables: the machine trained at ${n.students.map((s) => int(s.trainTokensPerSecond)).join(', ')} tokens/s). ` +
+      `Each suspect generates ${int(n.scale.generate)} tokens answering held-out prompts (far below the n-gram tables' budget: the machine, shared and loaded, trained at ${n.students.map((s) => int(s.trainTokensPerSecond)).join(', ')} tokens/s). ` +
       'Log-likelihood on held-out clean teacher answers with the same floor as the n-gram students (UNK spread over the ids outside the vocabulary).' +
       (n.studentsLeft ? ` **Partial:** ${n.studentsLeft} of the planned students (rho 0, 5%, 100%, the clean-answers control, 1%, in that order) were not trained within this run's time.` : ''),
     '',
