@@ -64,6 +64,8 @@ interface Line {
   label: string;
 }
 
+const SECRET_BYTES = Buffer.from(FUZZ_SECRET_HEX);
+
 /** A corpus line for field `field` (documents) or a probe prompt line (field "prompt"). */
 export function lineArb(field: string, tokens = false, text: fc.Arbitrary<string> = docText): fc.Arbitrary<Line> {
   const good = (v: unknown, extra: Record<string, unknown> = {}): Uint8Array => enc(JSON.stringify({ [field]: v, ...extra }));
@@ -110,8 +112,12 @@ export function lineArb(field: string, tokens = false, text: fc.Arbitrary<string
   );
 }
 
-/** A JSONL file of lines, and where its first certainly-bad line is (when nothing uncertain precedes it). */
-function jsonlFile(lines: Line[]): { bytes: Uint8Array; firstBad: number | undefined; anyBad: boolean } {
+/**
+ * A JSONL file of lines, where its first certainly-bad line is (when nothing uncertain precedes it),
+ * and whether any line holds the key's secret (detect then refuses or skips the file as a whole,
+ * naming the file but no line: key material is never read as suspect text).
+ */
+function jsonlFile(lines: Line[]): { bytes: Uint8Array; firstBad: number | undefined; anyBad: boolean; secret: boolean } {
   let firstBad: number | undefined;
   let clear = true;
   lines.forEach((l, i) => {
@@ -120,7 +126,8 @@ function jsonlFile(lines: Line[]): { bytes: Uint8Array; firstBad: number | undef
   });
   const parts: Uint8Array[] = [];
   lines.forEach((l, i) => parts.push(l.bytes, enc(i < lines.length - 1 ? '\n' : '')));
-  return { bytes: cat(...parts, '\n'), firstBad, anyBad: lines.some((l) => l.kind === 'bad') };
+  const secret = lines.some((l) => Buffer.from(l.bytes).includes(SECRET_BYTES));
+  return { bytes: cat(...parts, '\n'), firstBad, anyBad: lines.some((l) => l.kind === 'bad'), secret };
 }
 
 const CLEAN_TEXT = 'It was a bright cold day in April, and the clocks were striking thirteen. The river ran on under the stone bridge.\n';
@@ -157,9 +164,9 @@ export function jsonlCase(ctx: FuzzContext): fc.Arbitrary<CliCase> {
           args,
           allowed: [0, 2],
           blame: ['suspect.jsonl'],
-          mustFail: f.firstBad !== undefined && !o.skip,
+          mustFail: (f.firstBad !== undefined || f.secret) && !o.skip,
         };
-        if (f.firstBad !== undefined && !o.skip) c.blame = [`suspect.jsonl:${f.firstBad}`];
+        if (f.firstBad !== undefined && !o.skip && !f.secret) c.blame = [`suspect.jsonl:${f.firstBad}`];
         return c;
       }),
     );

@@ -134,7 +134,7 @@ export function mutate(args: unknown[], m: Mutation): string | undefined {
 const INTERNAL = [
   /Cannot read propert/, /Cannot set propert/, /is not a function/, /is not iterable/, /is not defined/, /Maximum call stack size exceeded/,
   /Invalid (?:string|array|typed array) length/, /Cannot convert .* to a/, /Cannot convert object to primitive/, /offset is out of bounds/,
-  /Cannot mix BigInt/, /Do not know how to serialize a BigInt/, /Invalid time value/, /Unexpected token .* in JSON at position/,
+  /Cannot mix BigInt/, /Cannot destructure/, /Do not know how to serialize a BigInt/, /Invalid time value/, /Unexpected token .* in JSON at position/,
 ];
 
 /** Text that says nothing about the value: the one value describer (src/assert.ts) avoids it. */
