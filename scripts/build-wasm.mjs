@@ -31,10 +31,10 @@ const LAYOUT = {
   CTX_KEY: 0, // 8 words: the context key K_ctx
   TOK_KEY: 32, // 8 words: the token key K_tok (only while the table is built)
   SEED_OUT: 64, // 3 words: seed1's result
-  BATCH: 256, // most positions per green4 / seed4 call
+  BATCH: 256, // most positions per green4 call
   WIN: 1024, // BATCH windows, 8 words (32 bytes) each, zero beyond contextWidth
   TOK: 1024 + 256 * 32, // BATCH token ids
-  OUT: 1024 + 256 * 32 + 256 * 4, // BATCH flags (bytes) or BATCH seeds (4 words each)
+  OUT: 1024 + 256 * 32 + 256 * 4, // BATCH flags (bytes)
   TABLE: 65536, // the token table r (one page in), then the values scratch
 };
 
@@ -206,31 +206,6 @@ function kernelsWat() {
 
 ${green4('green4', 8)}
 ${green4('green4w2', 2)}
-  ;; seed4(count, len): like green4 but writes the seeds: position j's s0 s1 s2 at OUT + 16 j.
-  (func (export "seed4") (param $count i32) (param $len i32)
-    ${decl('v', 16, 'v128')} ${decl('m', 8, 'v128')} (local $t v128)
-    (local $j i32) (local $p i32) (local $q i32) (local $a v128) (local $b v128) (local $c v128)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $j) (local.get $count)))
-      (local.set $p (i32.add (i32.const ${L.WIN}) (i32.shl (local.get $j) (i32.const 5))))
-      ${loadWindows4().join('\n' + I4)}
-      ${initState4(`(i32.const ${L.CTX_KEY})`, '(v128.const i32x4 0 0 0 0)', '(local.get $len)').join('\n' + I4)}
-      ${rounds(true, 8, I4)}
-      (local.set $a (v128.xor (local.get $v0) (local.get $v8)))
-      (local.set $b (v128.xor (local.get $v1) (local.get $v9)))
-      (local.set $c (v128.xor (local.get $v2) (local.get $v10)))
-      (local.set $q (i32.add (i32.const ${L.OUT}) (i32.shl (local.get $j) (i32.const 4))))
-      ${[0, 1, 2, 3]
-        .map((lane) =>
-          ['a', 'b', 'c']
-            .map((w, k) => `(i32.store offset=${16 * lane + 4 * k} (local.get $q) (i32x4.extract_lane ${lane} (local.get $${w})))`)
-            .join(' '),
-        )
-        .join('\n' + I4)}
-      (local.set $j (i32.add (local.get $j) (i32.const 4)))
-      (br $next)))
-  )
-
   ;; table4(blocks): the token table r = BLAKE3_keyed(K_tok, "", 64 * blocks) (SPEC §4): output
   ;; block b is the compression with counter b; four blocks per pass. blocks is a multiple of 4.
   (func (export "table4") (param $blocks i32)

@@ -32,7 +32,7 @@ export interface LlamaWatermarkOptions<T extends TokenBiasLike> {
   readonly createTokenBias: () => T;
   /**
    * Windows whose bias is kept (LRU; default 16). Each entry holds about gamma x V tokens (a
-   * 32k-entry Map at V = 128k and gamma 0.25, roughly 2 MB), so size it to your memory.
+   * 32k-entry bias at V = 128k and gamma 0.25), so size it to your memory.
    */
   readonly cacheSize?: number;
 }
@@ -114,64 +114,15 @@ export function createLlamaWatermark<T extends TokenBiasLike>(watermark: Waterma
   const cacheSize = options.cacheSize ?? 16;
   checkInteger(api, 'cacheSize', cacheSize, 1);
   const { createTokenBias } = options;
-  const gl = watermark.greenList;
-  const V = watermark.config.vocabSize;
   const delta = watermark.config.delta;
-  // LRU by Map insertion order; key: the seed's first word (collisions resolved on all three).
-  const cache = new Map<number, Entry<T>[]>();
-  let size = 0;
-  let hits = 0;
-  let misses = 0;
-  const ids: number[] = [];
-  const mask = new Float32Array(V);
+  const cache = new BiasCache(watermark, createTokenBias, cacheSize);
   let empty: T | null = null;
-
-  const lookup = (seed: Uint32Array): T => {
-    const s0 = seed[0]!;
-    const s1 = seed[1]!;
-    const s2 = seed[2]!;
-    const bucket = cache.get(s0);
-    if (bucket) {
-      for (const e of bucket) {
-        if (e.s1 === s1 && e.s2 === s2) {
-          hits++;
-          cache.delete(s0); // refresh: move the bucket to the end
-          cache.set(s0, bucket);
-          return e.bias;
-        }
-      }
-    }
-    misses++;
-    // Green ids in one branch-free pass (addGreen of 1 on zeros), then one set() call.
-    mask.fill(0);
-    gl.addGreen(seed, 0, mask, 0, 1);
-    ids.length = 0;
-    for (let t = 0; t < V; t++) if (mask[t] !== 0) ids.push(t);
-    const bias = createTokenBias();
-    bias.set(ids, { logit: delta });
-    const entry: Entry<T> = { s0, s1, s2, bias };
-    if (bucket) {
-      bucket.push(entry);
-      cache.delete(s0);
-      cache.set(s0, bucket);
-    } else {
-      cache.set(s0, [entry]);
-    }
-    size++;
-    while (size > cacheSize) {
-      const [oldestKey, oldest] = cache.entries().next().value as [number, Entry<T>[]];
-      oldest.shift();
-      size--;
-      if (oldest.length === 0) cache.delete(oldestKey);
-    }
-    return bias;
-  };
 
   const session = (sessionOptions?: SessionOptions): LlamaWatermarkSession<T> => {
     const s = watermark.session(sessionOptions);
     const seed = new Uint32Array(SEED_WORDS);
     const tokenBias = (): T => {
-      if (delta > 0 && s.stepSeed(seed, 0)) return lookup(seed);
+      if (delta > 0 && s.stepSeed(seed, 0)) return cache.lookup(seed);
       empty ??= createTokenBias();
       return empty;
     };
@@ -186,7 +137,78 @@ export function createLlamaWatermark<T extends TokenBiasLike>(watermark: Waterma
   return Object.freeze({
     session,
     get stats() {
-      return { hits, misses, size };
+      return { hits: cache.hits, misses: cache.misses, size: cache.size };
     },
   });
+}
+
+/**
+ * The bias of each recently used window, least recently used first out. Keyed by the seed's first
+ * word (collisions resolved on all three); a miss lists the window's green ids in one branch-free
+ * pass (addGreen of 1 on zeros) and builds one `TokenBias` with a single `set()` call.
+ */
+class BiasCache<T extends TokenBiasLike> {
+  hits = 0;
+  misses = 0;
+  size = 0;
+  private readonly map = new Map<number, Entry<T>[]>();
+  private readonly ids: number[] = [];
+  private readonly mask: Float32Array;
+
+  constructor(
+    private readonly watermark: Watermark,
+    private readonly createTokenBias: () => T,
+    private readonly capacity: number,
+  ) {
+    this.mask = new Float32Array(watermark.config.vocabSize);
+  }
+
+  lookup(seed: Uint32Array): T {
+    const s0 = seed[0]!;
+    const bucket = this.map.get(s0);
+    if (bucket !== undefined) {
+      for (let i = 0; i < bucket.length; i++) {
+        const e = bucket[i]!;
+        if (e.s1 === seed[1] && e.s2 === seed[2]) {
+          this.hits++;
+          this.touch(s0, bucket);
+          return e.bias;
+        }
+      }
+    }
+    this.misses++;
+    const bias = this.build(seed);
+    const entry: Entry<T> = { s0, s1: seed[1]!, s2: seed[2]!, bias };
+    if (bucket !== undefined) bucket.push(entry);
+    this.touch(s0, bucket ?? [entry]);
+    this.size++;
+    while (this.size > this.capacity) this.evictOldest();
+    return bias;
+  }
+
+  /** Moves the bucket to the end of the map's order (most recently used). */
+  private touch(s0: number, bucket: Entry<T>[]): void {
+    this.map.delete(s0);
+    this.map.set(s0, bucket);
+  }
+
+  private evictOldest(): void {
+    const [oldestKey, oldest] = this.map.entries().next().value as [number, Entry<T>[]];
+    oldest.shift();
+    this.size--;
+    if (oldest.length === 0) this.map.delete(oldestKey);
+  }
+
+  /** The window's bias: every green id gets `delta`. */
+  private build(seed: Uint32Array): T {
+    const { mask, ids } = this;
+    const V = mask.length;
+    mask.fill(0);
+    this.watermark.greenList.addGreen(seed, 0, mask, 0, 1);
+    ids.length = 0;
+    for (let t = 0; t < V; t++) if (mask[t] !== 0) ids.push(t);
+    const bias = this.createTokenBias();
+    bias.set(ids, { logit: this.watermark.config.delta });
+    return bias;
+  }
 }

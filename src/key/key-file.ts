@@ -92,7 +92,8 @@ export function serializeKeyFamily(family: KeyFamily, params: KeyParams = family
 
 /**
  * Throws the `KEY_FORMAT` error for malformed key-file content. Messages name fields and describe
- * values through {@link got} and {@link fieldName}, which never quote key material (issue 13).
+ * values through {@link got} and {@link fieldName}, which never quote key material (a secret
+ * pasted into the wrong field of a hand-edited file must not reach a terminal or a log).
  */
 function fail(api: string, source: string, field: string | undefined, message: string): never {
   throw new RadiomarkError('KEY_FORMAT', `${api}: ${source}: ${message}`, { api, field });

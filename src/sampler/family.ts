@@ -15,8 +15,8 @@ export interface FamilyWatermarkOptions extends KeyParams {
   /**
    * How many members' watermarks to keep built (default `2 * cohorts`: every cohort in the current
    * and the previous epoch). Each holds the member's token table (4 bytes per vocabulary id) and
-   * bias scratch; the least recently used is dropped beyond this (and rebuilt when used again, in
-   * about 3 ms at V = 128k).
+   * bias scratch; the least recently used is dropped beyond this (and rebuilt when used again: one
+   * HKDF and the table, a BLAKE3 compression per 16 ids).
    */
   readonly maxMembers?: number;
   /** The green lists' kernels (default `'auto'`; see `WatermarkOptions.kernels`). */

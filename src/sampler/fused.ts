@@ -1,6 +1,6 @@
 import { RadiomarkError } from '../errors.js';
 import type { GreenList } from '../scheme/green-list.js';
-import { describe, rangeError, typeError } from '../assert.js';
+import { checkInteger, describe, rangeError, typeError } from '../assert.js';
 import { RadiomarkRangeError } from '../errors.js';
 import { nanError } from './validate.js';
 import type { createUniform } from './random.js';
@@ -75,9 +75,7 @@ export const NEGLIGIBLE_BITS = 53;
  * ```
  */
 export function negligibleCut(vocabSize: number): number {
-  if (!Number.isInteger(vocabSize) || vocabSize < 1) {
-    throw new RangeError(`negligibleCut: "vocabSize" must be a positive integer, got ${vocabSize}`);
-  }
+  checkInteger('negligibleCut', 'vocabSize', vocabSize, 1);
   return Math.log(vocabSize) + NEGLIGIBLE_BITS * Math.LN2;
 }
 
@@ -467,55 +465,31 @@ export class FusedSampler {
 
   /**
    * Biased logits of the candidates, in id order, into `vals`; sets `zmax` and `best` (the first
-   * position holding it). When more than half the vocabulary is a candidate (no truncation at
-   * T ~ 1), one branch-free green-mask pass over all of it (addGreen of 1 on zeros) costs less than
-   * one call per candidate.
+   * position holding it) with {@link FusedSampler.scanMax}. When more than half the vocabulary is
+   * a candidate (no truncation at T ~ 1), one branch-free green-mask pass over all of it (addGreen
+   * of 1 on zeros) costs less than one call per candidate.
    */
   private biasCandidates(logits: Float32Array, seed: Uint32Array | null, seedOffset: number, n: number, biased: boolean): void {
     const cand = this.cand;
     const z = this.vals;
     const delta = this.delta;
-    let zmax = -Infinity;
-    let best = 0;
     if (biased && n > this.vocabSize >> 1) {
       const mask = this.mask;
       mask.fill(0);
       this.greenList!.addGreen(seed as Uint32Array, seedOffset, mask, 0, 1);
-      for (let j = 0; j < n; j++) {
-        const id = cand[j]!;
-        // mask is exactly 0 or 1: v + 1 * delta === v + delta, and v + 0 * delta === v + 0.
-        const zj = logits[id]! + mask[id]! * delta;
-        z[j] = zj;
-        if (zj > zmax) {
-          zmax = zj;
-          best = j;
-        }
-      }
+      // mask is exactly 0 or 1: v + 1 * delta === v + delta, and v + 0 * delta === v + 0.
+      for (let j = 0; j < n; j++) z[j] = logits[cand[j]!]! + mask[cand[j]!]! * delta;
     } else if (biased) {
       const gl = this.greenList!;
       const s = seed as Uint32Array;
       for (let j = 0; j < n; j++) {
-        const id = cand[j]!;
-        const v = logits[id]!;
-        const zj = gl.isGreenSeeded(s, seedOffset, id) ? v + delta : v;
-        z[j] = zj;
-        if (zj > zmax) {
-          zmax = zj;
-          best = j;
-        }
+        const v = logits[cand[j]!]!;
+        z[j] = gl.isGreenSeeded(s, seedOffset, cand[j]!) ? v + delta : v;
       }
     } else {
-      for (let j = 0; j < n; j++) {
-        const zj = logits[cand[j]!]!;
-        z[j] = zj;
-        if (zj > zmax) {
-          zmax = zj;
-          best = j;
-        }
-      }
+      for (let j = 0; j < n; j++) z[j] = logits[cand[j]!]!;
     }
-    this.f[F_ZMAX] = zmax;
-    this.best = best;
+    this.scanMax(n);
   }
 
   /** keep[j] = 1 for the k best candidates by (z desc, id asc), 0 otherwise. */

@@ -1,3 +1,5 @@
+import { rangeError } from '../assert.js';
+
 /** 2^-53: the spacing of the doubles {@link createUniform} returns. */
 const TWO_POW_M53 = 1 / 9007199254740992;
 
@@ -24,7 +26,7 @@ const TWO_POW_M53 = 1 / 9007199254740992;
  */
 export function createUniform(bufferWords = 512): () => number {
   if (!Number.isInteger(bufferWords) || bufferWords < 2 || bufferWords > 16384 || bufferWords % 2 !== 0) {
-    throw new RangeError(`createUniform: "bufferWords" must be an even integer in 2..16384, got ${bufferWords}`);
+    throw rangeError('createUniform', 'bufferWords', 'an even integer in 2..16384', bufferWords);
   }
   const buf = new Uint32Array(bufferWords);
   let pos = bufferWords;

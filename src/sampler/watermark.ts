@@ -26,9 +26,10 @@ export interface WatermarkOptions extends KeyParams {
  * `contextWidth` has no window, and that step is not biased (`bias` leaves the logits untouched,
  * `sample` draws from the unbiased distribution). Only those last ids are read and validated.
  *
- * Memory: `bias`, `biasBatch` and `sample` allocate nothing per call; `sample` uses scratch
- * buffers of about 17 bytes per vocabulary entry, allocated on its first call and owned by this
- * object (never by a session). They hold nothing between calls, so sessions and the watermark's own
+ * Memory: `bias`, `biasBatch` and `sample` allocate nothing per call (`biasBatch` grows its row
+ * buffers to the largest batch seen); `sample` uses scratch buffers of 21 bytes per vocabulary
+ * entry (one Int32, Float64, Int32, Uint8 and Float32 per id), allocated on its first call and
+ * owned by this object (never by a session). They hold nothing between calls, so sessions and the watermark's own
  * `sample` can be used in any interleaving.
  */
 export interface Watermark {

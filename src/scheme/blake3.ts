@@ -3,13 +3,14 @@
  *
  * `@noble/hashes` is the project's cryptography library, and its `blake3` is the reference these
  * functions are tested against byte for byte (test/scheme.test.ts). noble allocates a hasher per
- * call, which costs about a microsecond; the scheme calls BLAKE3 once per generated token on the
+ * call, which costs more than the compression itself; the scheme calls BLAKE3 once per generated token on the
  * serving side and once per scored position on the detection side, so it needs a compression with
  * preallocated state. Only the two single-compression cases the scheme uses are implemented: the
  * keyed hash of a message of at most 64 bytes, and keyed XOF output blocks of the empty message.
  *
  * @module
  */
+import { RadiomarkRangeError } from '../errors.js';
 
 const IV0 = 0x6a09e667;
 const IV1 = 0xbb67ae85;
@@ -101,7 +102,7 @@ export function compress(
 
 /** Reads 32 bytes as 8 little-endian words. */
 export function keyWords(key: Uint8Array): Uint32Array {
-  if (key.length !== 32) throw new RangeError(`blake3 keyWords: key must be 32 bytes, got ${key.length}`);
+  if (key.length !== 32) throw new RadiomarkRangeError(`blake3 keyWords: key must be 32 bytes, got ${key.length}`, { api: 'keyWords', field: 'key' });
   const w = new Uint32Array(8);
   for (let i = 0; i < 8; i++) {
     w[i] = (key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24)) >>> 0;

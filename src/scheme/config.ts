@@ -1,4 +1,4 @@
-import { RadiomarkError } from '../errors.js';
+import { RadiomarkError, RadiomarkRangeError } from '../errors.js';
 import { checkParam } from '../key/params.js';
 import type { KeyParams, SecretKey } from '../key/secret-key.js';
 
@@ -21,8 +21,8 @@ export interface ResolvedParams {
 /**
  * Merges explicit options with the key file's bound parameters and the defaults. A parameter given
  * both explicitly and by the key file must agree, or the call is refused: the generator and the
- * detector must never be configured apart (TGI#2474 shipped gamma 0.5 on one side, 0.25 on the
- * other).
+ * detector must never be configured apart (Hugging Face text-generation-inference, GitHub issue
+ * 2474, shipped gamma 0.5 on one side and 0.25 on the other).
  *
  * @param api - calling API name, for messages
  * @param key - the key or key family (its `params` bind)
@@ -41,13 +41,14 @@ export function resolveParams(api: string, key: Pick<SecretKey, 'params' | 'fing
       throw new RadiomarkError(
         'CONFIG_MISMATCH',
         `${api}: "${name}" is ${JSON.stringify(explicit)} but the key file (fingerprint ${key.fingerprint}) binds ${JSON.stringify(fromKey)}`,
+        { api, field: name },
       );
     }
     return explicit ?? fromKey;
   };
   const vocabSize = pick('vocabSize');
   if (vocabSize === undefined) {
-    throw new RangeError(`${api}: "vocabSize" is required (neither the options nor the key file give it)`);
+    throw new RadiomarkRangeError(`${api}: "vocabSize" is required (neither the options nor the key file give it)`, { api, field: 'vocabSize' });
   }
   return Object.freeze({
     gamma: pick('gamma') ?? DEFAULTS.gamma,

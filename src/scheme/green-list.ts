@@ -80,8 +80,9 @@ export interface GreenList {
    * {@link GreenList.addGreen} and the NaN check of the same values in one pass, all or nothing:
    * when `values[offset .. offset + vocabSize)` holds a NaN, nothing is modified and the index
    * (counted from `offset`) of the first NaN is returned; otherwise the green ids get `amount` and
-   * the result is -1. On the SIMD kernels this costs about a third of a plain max pass, less than
-   * a separate NaN scan followed by `addGreen`. Unchecked otherwise; allocates nothing.
+   * the result is -1. On the SIMD kernels this costs less than one plain max pass, so less than a
+   * separate NaN scan followed by `addGreen` (`npm run bench`: the bias rows of docs/speed.md).
+   * Unchecked otherwise; allocates nothing.
    */
   addGreenChecked(seed: Uint32Array, seedOffset: number, values: Float32Array, offset: number, amount: number): number;
   /**
@@ -106,22 +107,17 @@ export interface GreenList {
    * Batched green test for scoring: for `k < count`, with `e = ends[k]`, sets `out[k]` to 1 when
    * `toks[e]` is green after the window `ids[e - contextWidth .. e)`, else 0. Same answers as
    * `seedWindow` + `isGreenSeeded` per position, computed four windows per BLAKE3 pass by the
-   * SIMD kernels (about 3x cheaper per position than one `seedWindow` call). Unchecked; allocates
-   * nothing.
+   * SIMD kernels (cheaper per position than one `seedWindow` call: `npm run bench`, the detection
+   * rows). Unchecked; allocates nothing.
    */
   greenAt(ids: ArrayLike<number>, toks: ArrayLike<number>, ends: ArrayLike<number>, count: number, out: Uint8Array): void;
-  /**
-   * Batched {@link GreenList.seedWindow}: writes the seed of the window ending at `ends[k]` into
-   * `out[3k .. 3k + 3)` for `k < count`. Unchecked; allocates nothing.
-   */
-  seedWindows(ids: ArrayLike<number>, ends: ArrayLike<number>, count: number, out: Uint32Array): void;
   /** `'wasm-simd'` when the WebAssembly SIMD kernels run, `'js'` for the JavaScript fallback. */
   readonly backend: 'wasm-simd' | 'js';
 }
 
 /**
- * Builds the green-list function for a key. Precomputes the per-token table `r` (4 bytes per id;
- * about 3 ms at V = 128k). Runs on the WebAssembly SIMD kernels when the engine has them and
+ * Builds the green-list function for a key. Precomputes the per-token table `r` (4 bytes per id,
+ * one BLAKE3 compression per 16 ids). Runs on the WebAssembly SIMD kernels when the engine has them and
  * `kernels` is `'auto'` (the default; see {@link GreenList.backend}), on the JavaScript kernels
  * otherwise; both give identical answers.
  *

@@ -28,7 +28,6 @@ export interface Kernels {
   addGreenRows: GreenList['addGreenRows'];
   greenOf: GreenList['greenOf'];
   greenAt: GreenList['greenAt'];
-  seedWindows: GreenList['seedWindows'];
 }
 
 /** The JavaScript kernels: the reference, and the fallback without WebAssembly SIMD. */
@@ -101,11 +100,7 @@ export function jsKernels(key: SecretKey, h: number, vocabSize: number, threshol
     }
   };
 
-  const seedWindows = (ids: ArrayLike<number>, ends: ArrayLike<number>, count: number, out: Uint32Array): void => {
-    for (let k = 0; k < count; k++) seedWindow(ids, ends[k]!, out, 3 * k);
-  };
-
-  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenOf, greenAt, seedWindows };
+  return { seedWindow, isGreenSeeded, addGreen, addGreenChecked, addGreenRows, greenOf, greenAt };
 }
 
 /** The batched green test over a token table (both backends: the WebAssembly one passes its view). */

@@ -2,7 +2,7 @@
  * The WebAssembly SIMD kernels of a green list (src/scheme/kernels.wat): the token table lives in
  * the instance's memory (JavaScript reads it through a view for `isGreenSeeded`); the bias kernels
  * copy the values in, add four ids per SIMD step and copy them back (two memcpy-speed copies cost
- * less than the scalar per-id work they replace); scoring seeds four windows per BLAKE3 pass.
+ * less than the scalar per-id work they replace); scoring colours four windows per BLAKE3 pass.
  *
  * @internal
  * @module
@@ -187,8 +187,8 @@ function biasKernels(k: KernelExports, mem: Memory, n: number, threshold: number
   return { addGreen, addGreenChecked, addGreenRows };
 }
 
-/** The batched scoring kernels: `greenAt` and `seedWindows`, four windows per BLAKE3 pass. */
-function scoringKernels(k: KernelExports, mem: Memory, h: number, threshold: number): Pick<Kernels, 'greenAt' | 'seedWindows'> {
+/** The batched scoring kernel `greenAt`: four windows per BLAKE3 pass. */
+function scoringKernels(k: KernelExports, mem: Memory, h: number, threshold: number): Pick<Kernels, 'greenAt'> {
   const BATCH = k.BATCH.value;
   const WIN = k.WIN.value >>> 2;
   const TOK = k.TOK.value >>> 2;
@@ -197,7 +197,7 @@ function scoringKernels(k: KernelExports, mem: Memory, h: number, threshold: num
   const green4 = h <= 2 ? k.green4w2 : k.green4;
 
   /** Copies the windows ending at ends[from .. from + m) and their tokens into the batch area. */
-  const load = (ids: ArrayLike<number>, toks: ArrayLike<number> | null, ends: ArrayLike<number>, from: number, m: number): number => {
+  const load = (ids: ArrayLike<number>, toks: ArrayLike<number>, ends: ArrayLike<number>, from: number, m: number): number => {
     const w = mem.u32;
     for (let j = 0; j < m; j++) {
       const e = ends[from + j]!;
@@ -208,7 +208,7 @@ function scoringKernels(k: KernelExports, mem: Memory, h: number, threshold: num
       } else {
         for (let i = 0; i < h; i++) w[o + i] = ids[e - h + i]!;
       }
-      if (toks !== null) w[TOK + j] = toks[e]!;
+      w[TOK + j] = toks[e]!;
     }
     const m4 = (m + 3) & ~3;
     for (let j = m; j < m4; j++) w[TOK + j] = 0; // padding lanes: any valid id
@@ -224,19 +224,5 @@ function scoringKernels(k: KernelExports, mem: Memory, h: number, threshold: num
     }
   };
 
-  const seedWindows = (ids: ArrayLike<number>, ends: ArrayLike<number>, count: number, out: Uint32Array): void => {
-    for (let base = 0; base < count; base += BATCH) {
-      const m = count - base < BATCH ? count - base : BATCH;
-      k.seed4(load(ids, null, ends, base, m), len);
-      const w = mem.u32;
-      for (let j = 0; j < m; j++) {
-        const o = (OUT >>> 2) + 4 * j;
-        const q = 3 * (base + j);
-        out[q] = w[o]!;
-        out[q + 1] = w[o + 1]!;
-        out[q + 2] = w[o + 2]!;
-      }
-    }
-  };
-  return { greenAt, seedWindows };
+  return { greenAt };
 }

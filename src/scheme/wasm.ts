@@ -37,7 +37,6 @@ export interface KernelExports {
   green4(count: number, len: number, threshold: number): void;
   /** green4 for contextWidth <= 2 (message words 2..7 are zero and left out). */
   green4w2(count: number, len: number, threshold: number): void;
-  seed4(count: number, len: number): void;
   table4(blocks: number): void;
   /** Reads at `valuesPtr`, writes at `destPtr` (may be the same); returns 1 when a value read was NaN. */
   addGreen(valuesPtr: number, destPtr: number, n: number, s0: number, s1: number, s2: number, threshold: number, amount: number): number;

@@ -1,16 +1,19 @@
 import fc from 'fast-check';
+import { checkInteger } from '../assert.js';
+import { createRandom } from '../random/index.js';
+import { RadiomarkRangeError } from '../errors.js';
 import type { SampleOptions } from '../sampler/fused.js';
 import { logGammaQ } from '../stats/normal.js';
 import type { Watermark } from '../sampler/watermark.js';
 
 /**
- * A deterministic uniform source for reproducible sampling tests (xoshiro128** seeded by
- * splitmix32): returns doubles `k / 2^53` in `[0, 1)`, like the default CSPRNG source. Never use it
- * to serve: it is predictable.
+ * A deterministic uniform source for reproducible sampling tests: the package's one seeded stream
+ * (src/random: SFC32 seeded by SplitMix32), returning doubles `k / 2^53` in `[0, 1)` like the
+ * default CSPRNG source. Never use it to serve: it is predictable.
  *
- * @param seed - any 32-bit integer
+ * @param seed - any integer
  * @returns `() => number` in `[0, 1)`
- * @throws RangeError when `seed` is not an integer
+ * @throws RadiomarkRangeError when `seed` is not an integer
  * @example
  * ```ts
  * const random = seededRandom(42);
@@ -18,33 +21,8 @@ import type { Watermark } from '../sampler/watermark.js';
  * ```
  */
 export function seededRandom(seed: number): () => number {
-  if (!Number.isInteger(seed)) throw new RangeError(`seededRandom: "seed" must be an integer, got ${seed}`);
-  let x = seed | 0;
-  const s = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) {
-    x = (x + 0x9e3779b9) | 0;
-    let z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    s[i] = z ^ (z >>> 16);
-  }
-  if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1;
-  const next = (): number => {
-    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
-    const t = s[1]! << 9;
-    s[2]! ^= s[0]!;
-    s[3]! ^= s[1]!;
-    s[1]! ^= s[2]!;
-    s[0]! ^= s[3]!;
-    s[2]! ^= t;
-    s[3] = rotl(s[3]!, 11);
-    return result;
-  };
-  return () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
+  checkInteger('seededRandom', 'seed', seed);
+  return createRandom(seed).next;
 }
 
 /**
@@ -68,14 +46,14 @@ function rotl(x: number, k: number): number {
 export function biasedDistribution(wm: Watermark, logits: Float32Array, context: ArrayLike<number> | null, options: SampleOptions = {}): Float64Array {
   const V = wm.config.vocabSize;
   if (logits.length !== V) {
-    throw new RangeError(`biasedDistribution: logits length ${logits.length} does not match vocabSize ${V}`);
+    throw new RadiomarkRangeError(`biasedDistribution: logits length ${logits.length} does not match vocabSize ${V}`, { api: 'biasedDistribution', field: 'logits' });
   }
   const T = options.temperature ?? 1;
   const biased = context !== null && context.length >= wm.config.contextWidth && wm.config.delta > 0;
   const z = new Float64Array(V);
   for (let i = 0; i < V; i++) z[i] = biased && wm.isGreen(context, i) ? logits[i]! + wm.config.delta : logits[i]!;
   const order = Array.from({ length: V }, (_, i) => i).filter((i) => z[i]! > -Infinity);
-  if (order.length === 0) throw new RangeError('biasedDistribution: every logit is -Infinity');
+  if (order.length === 0) throw new RadiomarkRangeError('biasedDistribution: every logit is -Infinity', { api: 'biasedDistribution', field: 'logits' });
   order.sort((a, b) => (z[b]! - z[a]!) || a - b);
   const out = new Float64Array(V);
   if (T === 0) {
@@ -138,7 +116,7 @@ export interface ChiSquareResult {
  */
 export function chiSquareTest(counts: ArrayLike<number>, probabilities: ArrayLike<number>, minExpected = 5): ChiSquareResult {
   if (counts.length !== probabilities.length) {
-    throw new RangeError(`chiSquareTest: ${counts.length} counts but ${probabilities.length} probabilities`);
+    throw new RadiomarkRangeError(`chiSquareTest: ${counts.length} counts but ${probabilities.length} probabilities`, { api: 'chiSquareTest', field: 'probabilities' });
   }
   let N = 0;
   for (let i = 0; i < counts.length; i++) N += counts[i]!;
@@ -220,7 +198,7 @@ export function checkSamplerDistribution(options: DistributionCheckOptions): Chi
   for (let i = 0; i < n; i++) {
     const t = draw();
     if (!Number.isInteger(t) || t < 0 || t >= expected.length) {
-      throw new RangeError(`checkSamplerDistribution: draw() returned ${String(t)}, not a token id in [0, ${expected.length})`);
+      throw new RadiomarkRangeError(`checkSamplerDistribution: draw() returned ${String(t)}, not a token id in [0, ${expected.length})`, { api: 'checkSamplerDistribution', field: 'draw' });
     }
     counts[t]!++;
   }
@@ -277,7 +255,7 @@ export interface GreenFrequencyResult {
 export function checkGreenFrequency(options: GreenFrequencyOptions): GreenFrequencyResult {
   const { watermark: wm, logits, context, draw } = options;
   if (context.length < wm.config.contextWidth) {
-    throw new RangeError(`checkGreenFrequency: "context" needs at least contextWidth=${wm.config.contextWidth} ids, got ${context.length}`);
+    throw new RadiomarkRangeError(`checkGreenFrequency: "context" needs at least contextWidth=${wm.config.contextWidth} ids, got ${context.length}`, { api: 'checkGreenFrequency', field: 'context' });
   }
   const sampling = options.sampling ?? {};
   const p = biasedDistribution(wm, logits, context, sampling);
@@ -298,7 +276,7 @@ export function checkGreenFrequency(options: GreenFrequencyOptions): GreenFreque
   for (let i = 0; i < n; i++) {
     const t = draw();
     if (!Number.isInteger(t) || t < 0 || t >= V) {
-      throw new RangeError(`checkGreenFrequency: draw() returned ${String(t)}, not a token id in [0, ${V})`);
+      throw new RadiomarkRangeError(`checkGreenFrequency: draw() returned ${String(t)}, not a token id in [0, ${V})`, { api: 'checkGreenFrequency', field: 'draw' });
     }
     g += green[t]!;
   }
