@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { familyDetection, resolveAccountsOptions, runAccountsScenario } from '../src/simulate/accounts.js';
 import { runSimulateCommand } from '../src/simulate/cli.js';
+import { createDetector } from '../src/detect/index.js';
+import { createKeyFamily, generateKey } from '../src/key/index.js';
 
 describe('the many-accounts scenario (key families), fast configuration', () => {
   it('detects the family, attributes the harvest to the distiller\'s two cohorts and to no other; the clean control does not fire', async () => {
@@ -15,16 +17,31 @@ describe('the many-accounts scenario (key families), fast configuration', () => 
     expect(r.control!.cohorts).toBeNull(); // no attribution without a verdict
   }, 600_000); // a few seconds on an idle machine; generous for a loaded one
 
-  it('attributes nothing unless the family test fires, and then only cohorts whose Holm p is below the level', () => {
-    const quiet = familyDetection({ scored: 1000, green: [250, 255, 245, 260] }, 4, 1, 0.25, 1e-6, 1e-3);
+  it('attributes nothing unless the family test fires, and then flags cohorts and epochs at the attribution level from the detector\'s Holm p-values', () => {
+    const family = createKeyFamily(generateKey({ vocabSize: 1000, gamma: 0.25 }), { cohorts: 2, epochDays: 30, epochOrigin: '2026-01-01' });
+    const answers = (n: number, seed: number): Uint32Array[] => {
+      let x = seed;
+      return Array.from({ length: n }, () => Uint32Array.from({ length: 40 }, () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8) % 1000));
+    };
+    const run = (docs: Uint32Array[]) => {
+      const det = createDetector({ key: family, epochs: 2, vocabSize: 1000 });
+      for (const d of docs) det.add(d);
+      return det.result();
+    };
+    const quiet = familyDetection(run(answers(50, 7)), 1e-6, 1e-3);
     expect(quiet.fired).toBe(false);
     expect(quiet.cohorts).toBeNull();
-    const loud = familyDetection({ scored: 100_000, green: [25_000, 27_000, 25_100, 24_900] }, 4, 1, 0.25, 1e-6, 1e-3);
+    expect(quiet.epochs).toBeNull();
+    // A fabricated detector result whose verdict fired: flags follow the Holm p-values at 1e-3, not at the verdict's alpha.
+    const r = run(answers(50, 7));
+    const fam = r.family!;
+    const line = (index: number, holm: number) => ({ index, trials: 2 * r.scored, green: 0, log10PValue: holm, holmLog10PValue: holm, flagged: false });
+    const loud = familyDetection({ ...r, log10PValue: -9, family: { ...fam, attribution: { alpha: 1e-6, cohorts: [line(0, -1), line(1, -4)], epochs: [line(0, -2.9), line(1, -3.1)] } } }, 1e-6, 1e-3);
     expect(loud.fired).toBe(true);
-    expect(loud.cohorts!.map((c) => c.flagged)).toEqual([false, true, false, false]);
-    // Epochs: cohort-major members; epoch 1 carries the signal in both cohorts.
-    const ep = familyDetection({ scored: 100_000, green: [25_000, 26_000, 24_950, 26_000] }, 2, 2, 0.25, 1e-6, 1e-3);
-    expect(ep.epochs!.map((e) => e.flagged)).toEqual([false, true]);
+    expect(loud.cohorts!.map((c) => c.flagged)).toEqual([false, true]);
+    expect(loud.epochs!.map((e) => e.flagged)).toEqual([false, true]);
+    expect(loud.green).toEqual(fam.perMember.map((m) => m.green));
+    expect(loud.minPLog10P).toBe(fam.layers.find((l) => l.name === 'member min-p')!.log10PValue);
   });
 
   it('refuses bad options naming the flag and the value', async () => {

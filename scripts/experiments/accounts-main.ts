@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runAccountsScenario, type AccountsOptions, type AccountsResult } from '../../src/simulate/accounts.js';
+import { runAccountsScenario, type AccountsOptions, type AccountsResult, type FamilyDetection } from '../../src/simulate/accounts.js';
 import { clearServerCache, formatLog10 } from '../../src/simulate/pipeline.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, render: { type: 'boolean' } }, strict: true });
@@ -21,6 +21,7 @@ const log = (line: string): void => void process.stderr.write(`[${((performance.
 const SIZE = values.quick
   ? { trainTokens: 40_000, budget: 20_000, seeds: 3, corpusGlosses: 20_000, accounts: 2_000 }
   : { trainTokens: 400_000, budget: 300_000, seeds: 24, corpusGlosses: 0, accounts: 24_000 };
+const target = values.quick ? 'test-output/accounts-quick.json' : 'docs/results/accounts.json';
 const BASE: AccountsOptions = { trainTokens: SIZE.trainTokens, budget: SIZE.budget, corpusGlosses: SIZE.corpusGlosses, accounts: SIZE.accounts, rho: 0.05 };
 
 /** The rows (label, options). */
@@ -41,25 +42,30 @@ interface Saved {
   size: typeof SIZE;
   rows: { label: string; options: AccountsOptions; result: Omit<AccountsResult, 'ms'> }[];
   /** The 24-seed check of the K = 16, 2-cohort row: per seed, true cohorts found and false ones flagged. */
-  seeds: { seed: string; truth: number[]; flagged: number[]; fired: boolean; controlFired: boolean; minPLog10P: number }[];
+  seeds: { seed: string; truth: number[]; flagged: number[]; fired: boolean; controlFired: boolean; minPLog10P: number; log10P: number; controlLog10P: number | null; cohorts: FamilyDetection['cohorts'] }[];
 }
 
 async function run(): Promise<Saved> {
   const rows: Saved['rows'] = [];
+  const seeds: Saved['seeds'] = [];
+  // After each run, what is done so far (a crash late in a long run loses nothing).
+  const partial = (): void => writeFileSync(values.quick ? 'test-output/accounts-quick-partial.json' : 'test-output/accounts-partial.json', JSON.stringify({ size: SIZE, rows, seeds }, null, 1));
   for (const [label, o] of ROWS) {
     log(`== ${label}`);
     const { ms: _ms, ...result } = await runAccountsScenario({ ...BASE, seed: 'experiments', ...o }, (l) => log(`  ${l}`));
     rows.push({ label, options: o, result });
+    partial();
     clearServerCache();
   }
-  const seeds: Saved['seeds'] = [];
   for (let i = 1; i <= SIZE.seeds; i++) {
     const seed = `accounts-${i}`;
     const r = await runAccountsScenario({ ...BASE, seed, cohorts: 16, fraudCohorts: 2 });
     const truth = Object.keys(r.truth.cohorts).map(Number);
     const flagged = (r.suspect.cohorts ?? []).filter((c) => c.flagged).map((c) => c.cohort);
-    seeds.push({ seed, truth, flagged, fired: r.suspect.fired, controlFired: r.control?.fired ?? false, minPLog10P: r.suspect.minPLog10P });
-    log(`seed ${i}: truth ${truth.join(',')}, flagged ${flagged.join(',') || 'none'}, family min-p 10^${r.suspect.minPLog10P.toFixed(1)}`);
+    seeds.push({ seed, truth, flagged, fired: r.suspect.fired, controlFired: r.control?.fired ?? false, minPLog10P: r.suspect.minPLog10P, log10P: r.suspect.log10P, controlLog10P: r.control?.log10P ?? null, cohorts: r.suspect.cohorts });
+    log(`seed ${i}: truth ${truth.join(',')}, flagged ${flagged.join(',') || 'none'}, family test 10^${r.suspect.log10P.toFixed(1)}`);
+    partial();
+    clearServerCache();
   }
   return { command: values.quick ? 'npm run experiments:accounts -- --quick' : 'npm run experiments:accounts', date: new Date().toISOString().slice(0, 10), seconds: (performance.now() - t0) / 1000, size: SIZE, rows, seeds };
 }
@@ -101,8 +107,8 @@ function render(s: Saved): string {
   return `${L.join('\n')}\n`;
 }
 
+mkdirSync('test-output', { recursive: true });
 mkdirSync('docs/results', { recursive: true });
-const target = values.quick ? 'test-output/accounts-quick.json' : 'docs/results/accounts.json';
 const saved: Saved = values.render ? (JSON.parse(readFileSync(target, 'utf8')) as Saved) : await run();
 if (!values.render) writeFileSync(target, JSON.stringify(saved, null, 1));
 const section = render(saved);

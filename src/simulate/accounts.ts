@@ -6,13 +6,13 @@
  * they harvested; the investigator tests the student against the whole family and, only when the
  * family test fires, attributes the harvest to cohorts and epochs (Holm-corrected).
  *
- * Scoring applies the detector's position rules (R0-R3 with corpus-wide deduplication, as
- * createDetector) once and decides every scored pair's colour under all K x E member keys.
+ * Scoring is createDetector's with the family as its key: the position rules once, every scored
+ * pair coloured under all K x E member keys in one pass, the family test as the verdict.
  */
 
 import { createKeyFamily, type KeyFamily } from '../key/index.js';
 import { createWatermark, type Watermark } from '../sampler/index.js';
-import { binomialTail, familyTest, holmLog10 } from '../stats/index.js';
+import { createDetector, type AttributionLine, type DetectionResult } from '../detect/index.js';
 import { createRandom, shuffleInPlace } from '../random/index.js';
 import { RadiomarkRangeError } from '../errors.js';
 import { simulationKey } from './pipeline.js';
@@ -20,7 +20,7 @@ import { Student, trainNGram, type Decoding, type TrainingSequence } from './stu
 import { gainReport, logLikelihood, type GainReport } from './gain.js';
 import { TeacherServer, type Completion } from './teacher.js';
 import { buildWorld, cycle, type World } from './world.js';
-import { DEFAULT_ESTIMATOR, estimateGreen, windowKey, type EstimatorOptions, type HarvestedAnswer } from './steal.js';
+import { DEFAULT_ESTIMATOR, estimateGreen, type EstimatorOptions, type HarvestedAnswer } from './steal.js';
 
 /** Options of {@link runAccountsScenario}. */
 export interface AccountsOptions {
@@ -80,10 +80,12 @@ export interface FamilyDetection {
   readonly scored: number;
   /** Green count per member, cohort-major (index cohort * E + epoch). */
   readonly green: readonly number[];
-  /** Pooled test over all members, and the Sidak-corrected smallest member p (log10). */
+  /** log10 p of the verdict: createDetector's family test (Bonferroni over its layers; a single key's exact test for K = 1). */
+  readonly log10P: number;
+  /** Two of its layers: the pooled test over all members, and the Sidak-corrected smallest member p (log10). */
   readonly pooledLog10P: number;
   readonly minPLog10P: number;
-  /** The verdict's test: min-p (fixed before any run: a distiller in few cohorts is the case of interest). */
+  /** Whether the verdict is at most `alpha`. */
   readonly fired: boolean;
   /** Per cohort / per epoch: log10 p, Holm-adjusted log10 p, flagged at the attribution level (null unless the family test fired). */
   readonly cohorts: readonly { cohort: number; log10P: number; holmLog10P: number; flagged: boolean }[] | null;
@@ -99,7 +101,7 @@ export interface AccountsResult {
   readonly harvestTokens: number;
   readonly suspect: FamilyDetection;
   readonly control: FamilyDetection | null;
-  /** With `neutralize`: the estimate's size and precision (under the keys that marked each pair's answers), and the gain. */
+  /** With `neutralize`: the estimate's size, its precision (mean share of the serving member keys under which a label is green; chance: gamma), and the gain. */
   readonly neutralized: { labelled: number; precision: number; gain: GainReport } | null;
   readonly ms: number;
 }
@@ -155,51 +157,28 @@ function fraudCohortCounts(family: KeyFamily, cfg: AccountsResult['config']): Ma
 }
 
 /**
- * Scores a suspect under every member key in one pass over the deduplicated pairs.
- * @returns scored count and green count per member
+ * The family test and (when it fires at `alpha`) the attribution, read from createDetector's
+ * result: the verdict is the product's family test (docs/detection.md, "Key families"; for K = 1
+ * without epochs the single key's exact test); the cohorts and epochs are flagged at
+ * `attributionAlpha` from the detector's Holm-adjusted p-values, only once the verdict fired.
  */
-export function scoreFamily(answers: readonly HarvestedAnswer[], members: readonly Watermark[], world: World, budget: number): { scored: number; green: number[] } {
-  const h = members[0]!.config.contextWidth;
-  const specials = world.tokenizer.specialTokenIds;
-  const eot = world.tokenizer.endOfTextId;
-  const seen = new Set<string>();
-  const green = members.map(() => 0);
-  let scored = 0;
-  for (const a of answers) {
-    const promptWindows = new Set<number | string>();
-    for (let i = h; i <= a.prompt.length; i++) promptWindows.add(windowKey(a.prompt, i, h));
-    const c = a.completion;
-    for (let i = h; i < c.length && scored < budget; i++) {
-      const x = c[i]!;
-      if (x === eot) break;
-      if (specials.has(x)) continue;
-      const w = windowKey(c, i, h);
-      if (promptWindows.has(w) || seen.has(`${w}|${x}`)) continue;
-      seen.add(`${w}|${x}`);
-      scored++;
-      const win = c.subarray(i - h, i);
-      for (let k = 0; k < members.length; k++) if (members[k]!.isGreen(win, x)) green[k]!++;
-    }
-    if (scored >= budget) break;
-  }
-  return { scored, green };
-}
-
-/** The family test and (when it fires) the attribution. */
-export function familyDetection(s: { scored: number; green: number[] }, K: number, E: number, p: number, alpha: number, attributionAlpha: number): FamilyDetection {
-  const f = familyTest(
-    s.green.map((g) => ({ trials: s.scored, successes: g })),
-    p,
-  );
-  const fired = f.minP.log10PValue <= Math.log10(alpha);
-  const per = (n: number, pick: (i: number) => number[]) => {
-    const ps = Array.from({ length: n }, (_, i) => binomialTail(pick(i).reduce((a, b) => a + b, 0), s.scored * pick(i).length, p).log10PValue);
-    const holm = holmLog10(ps);
-    return ps.map((l, i) => ({ log10P: l, holmLog10P: holm[i]!, flagged: holm[i]! <= Math.log10(attributionAlpha), i }));
+export function familyDetection(r: DetectionResult, alpha: number, attributionAlpha: number): FamilyDetection {
+  const f = r.family;
+  const l10 = r.log10PValue ?? 0; // null only when nothing was scored: p = 1
+  const layer = (name: string): number => f?.layers.find((l) => l.name === name)?.log10PValue ?? l10;
+  const fired = l10 <= Math.log10(alpha);
+  const lines = (a: readonly AttributionLine[]) => a.map((x) => ({ index: x.index, log10P: x.log10PValue, holmLog10P: x.holmLog10PValue, flagged: x.holmLog10PValue <= Math.log10(attributionAlpha) }));
+  const att = fired ? f?.attribution : undefined;
+  return {
+    scored: r.scored,
+    green: f ? f.perMember.map((m) => m.green) : [r.green],
+    log10P: l10,
+    pooledLog10P: layer('pooled'),
+    minPLog10P: layer('member min-p'),
+    fired,
+    cohorts: att ? lines(att.cohorts).map(({ index, ...x }) => ({ cohort: index, ...x })) : null,
+    epochs: att?.epochs ? lines(att.epochs).map(({ index, ...x }) => ({ epoch: index, ...x })) : null,
   };
-  const cohorts = fired ? per(K, (c) => s.green.slice(c * E, c * E + E)).map(({ i, ...r }) => ({ cohort: i, ...r })) : null;
-  const epochs = fired && E > 1 ? per(E, (e) => Array.from({ length: K }, (_, c) => s.green[c * E + e]!)).map(({ i, ...r }) => ({ epoch: i, ...r })) : null;
-  return { scored: s.scored, green: s.green, pooledLog10P: f.pooled.log10PValue, minPLog10P: f.minP.log10PValue, fired, cohorts, epochs };
 }
 
 /**
@@ -265,9 +244,10 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
       gen += completion.length;
       scoredGuess += completion.length;
     }
-    const s = scoreFamily(answers, members, world, cfg.budget);
-    const d = familyDetection(s, cfg.cohorts, E, fwm.greenProbability, cfg.alpha, cfg.attributionAlpha);
-    progress(`${name}: ${s.scored.toLocaleString('en-US')} scored; family min-p 10^${d.minPLog10P.toFixed(2)}, pooled 10^${d.pooledLog10P.toFixed(2)}${d.cohorts ? `; flagged cohorts ${d.cohorts.filter((x) => x.flagged).map((x) => x.cohort).join(', ') || 'none'}` : ''}`);
+    const det = createDetector({ key: family, ...(E > 1 ? { epochs: E } : {}), tokenizer: world.tokenizer.name, specialTokens: world.tokenizer.specialTokenIds, endOfText: eot, budget: cfg.budget, alpha: cfg.alpha });
+    for (const a of answers) det.add(a.completion, { promptTokens: a.prompt });
+    const d = familyDetection(det.result(), cfg.alpha, cfg.attributionAlpha);
+    progress(`${name}: ${d.scored.toLocaleString('en-US')} scored; family test 10^${d.log10P.toFixed(2)} (member min-p 10^${d.minPLog10P.toFixed(2)}, pooled 10^${d.pooledLog10P.toFixed(2)})${d.cohorts ? `; flagged cohorts ${d.cohorts.filter((x) => x.flagged).map((x) => x.cohort).join(', ') || 'none'}` : ''}`);
     return d;
   };
   const distilled = trainNGram([...bulk, ...harvest.map(seq)], 3, V);
@@ -275,17 +255,19 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
   const control = cfg.control ? detect(reference, 'control (no harvest)') : null;
   let neutralized: AccountsResult['neutralized'] = null;
   if (estimate && nz) {
-    // Precision under the key that marked the answer a pair came from is not defined for a pair
-    // seen under several keys: count a label right when it is green under any member that served it.
+    // Precision: a pair may have been served under several member keys, so a label scores the share
+    // of the serving members (cohorts x active epochs of the fraudulent accounts) under which it is
+    // green: with one serving key this is plain precision; labels drawn at random score gamma.
+    const serving = [...counts.keys()].flatMap((c) => cfg.fraudEpochs.map((e) => member(c, e)));
     let right = 0;
-    estimate.labels.forEach((w, x) => void (members.some((m) => m.isGreen(w, x)) && right++));
+    estimate.labels.forEach((w, x) => void (right += serving.filter((m) => m.isGreen(w, x)).length / serving.length));
     const evalAnswers = new TeacherServer(world.teacher, createWatermark({ key: master, delta: 0 }), cycle(world.heldOutPrompts, 4099), root.fork('eval'), { masking: true, maxNewTokens: 64 }).take({ tokens: 5_000 }).completions;
     const texts = evalAnswers.map((c) => ({ tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length }));
     const llWithout = logLikelihood(reference, texts);
     const llDistilled = logLikelihood(distilled, texts);
     const llAttacked = logLikelihood(distilled, texts, { labels: estimate.labels, delta: nz.delta });
     neutralized = { labelled: estimate.labels.size, precision: estimate.labels.size ? right / estimate.labels.size : 0, gain: gainReport(llWithout.ll, llDistilled.ll, llAttacked.ll, llAttacked.tokens) };
-    progress(`neutralized with delta' ${nz.delta}: ${estimate.labels.size} pairs labelled (${((100 * right) / Math.max(1, estimate.labels.size)).toFixed(1)}% green under a member that served them); gain kept ${neutralized.gain.kept === null ? '-' : `${(100 * neutralized.gain.kept).toFixed(1)}%`}`);
+    progress(`neutralized with delta' ${nz.delta}: ${estimate.labels.size} pairs labelled (${((100 * right) / Math.max(1, estimate.labels.size)).toFixed(1)}% green, averaged over the member keys that served the harvest); gain kept ${neutralized.gain.kept === null ? '-' : `${(100 * neutralized.gain.kept).toFixed(1)}%`}`);
   }
   const truthCohorts: Record<number, number> = {};
   for (const [c, k] of counts) truthCohorts[c] = k / cfg.fraudAccounts;

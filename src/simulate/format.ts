@@ -187,7 +187,7 @@ export function formatAccounts(r: AccountsResult): string {
       `${int(r.harvestTokens)} harvested tokens, ${pct(c.rho)} of the student's ${int(c.trainTokens)} training tokens`,
   );
   const line = (name: string, d: FamilyDetection): void => {
-    L.push(`${name} ${int(d.scored)} scored pairs, each under ${d.green.length} member keys: family test (min-p over members, Sidak) p = ${formatLog10(d.minPLog10P)}; pooled p = ${formatLog10(d.pooledLog10P)}`);
+    L.push(`${name} ${int(d.scored)} scored pairs, each under ${d.green.length} member keys: family test p = ${formatLog10(d.log10P)} (member min-p ${formatLog10(d.minPLog10P)}, pooled ${formatLog10(d.pooledLog10P)})`);
     if (!d.fired) {
       L.push(`             NOT DETECTED at alpha ${c.alpha.toExponential(0)}: no attribution (it is only run after the family test fires).`);
       return;
