@@ -31,6 +31,16 @@ describe('examples/', () => {
     expect(ratio(r.out.match(/(\d+)\/(\d+) scored tokens green/))).toBeGreaterThan(0.6);
   });
 
+  it('family-server.ts: answers are marked per cohort; the family test fires and flags exactly the harvesting accounts\' cohorts', () => {
+    const r = run('family-server.ts');
+    expect(r.status, r.err).toBe(0);
+    const cohorts = [...r.out.matchAll(/acct-\d+ \(cohort (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(cohorts).toHaveLength(2);
+    expect(r.out).toMatch(/family test over 16 member keys, \d+ scored pairs: p = 10\^-\d+\.\d, detected/);
+    const flagged = [...r.out.matchAll(/^cohort (\d+): flagged/gm)].map((m) => Number(m[1]));
+    expect(flagged.sort((a, b) => a - b)).toEqual([...new Set(cohorts)].sort((a, b) => a - b));
+  });
+
   it('transformers.ts: the offline path runs transformers.js generate() with the processor', () => {
     const r = run('transformers.ts');
     expect(r.status, r.err).toBe(0);
