@@ -125,12 +125,28 @@ async function run(): Promise<ExperimentResults> {
   };
 }
 
+/**
+ * The sections other commands generate into the same file (between their `<!-- NAME:begin ... -->`
+ * and `<!-- NAME:end -->` markers: experiments:attacks, experiments:accounts), kept as they are.
+ */
+function keptSections(path: string): string {
+  let doc: string;
+  try {
+    doc = readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+  const blocks: string[] = [];
+  for (const m of doc.matchAll(/<!-- ([a-z-]+):begin[^\n]*-->\n[\s\S]*?<!-- \1:end -->\n?/g)) blocks.push(m[0].trimEnd());
+  return blocks.length ? `\n${blocks.join('\n\n')}\n` : '';
+}
+
 const results: ExperimentResults = values['from-json'] ? JSON.parse(readFileSync(values['from-json'], 'utf8')) : await run();
 const quick = results.scale.name === 'quick';
 mkdirSync('test-output', { recursive: true });
 if (!values['from-json']) writeFileSync(join('test-output', quick ? 'experiments-quick.json' : 'experiments.json'), JSON.stringify(results, null, 1));
 const outDir = values.out ?? (quick ? join('test-output', 'experiments-quick') : 'docs');
 mkdirSync(join(outDir, 'plots'), { recursive: true });
-writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(results));
+writeFileSync(join(outDir, 'RESULTS.md'), resultsMarkdown(results) + keptSections(join(outDir, 'RESULTS.md')));
 for (const [name, svg] of Object.entries(resultPlots(results))) writeFileSync(join(outDir, 'plots', name), svg);
 log(`wrote ${join(outDir, 'RESULTS.md')} and ${Object.keys(resultPlots(results)).length} plots (${(results.meta.seconds / 60).toFixed(1)} min)`);
