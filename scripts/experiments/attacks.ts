@@ -81,7 +81,9 @@ export const ESTIMATES: Readonly<Record<string, EstimatorOptions>> = Object.free
 /** The sweeps (each attack's harmless point is the shared baseline `none`). */
 export const SWEEPS: readonly { attack: AttackName; estimator: string | null; strengths: readonly number[]; controls?: boolean }[] = [
   { attack: 'neutralize', estimator: 'default', strengths: [2, 4, 10] },
-  { attack: 'neutralize', estimator: 'aggressive', strengths: [1, 2, 3, 4, 6, 10], controls: true },
+  // 1.25, 1.5 and 1.75 were added after the first full run: the pooled green rate crossed gamma
+  // between delta' 1 (excess) and 2 (deficit), where an attacker could land on exactly gamma.
+  { attack: 'neutralize', estimator: 'aggressive', strengths: [1, 1.25, 1.5, 1.75, 2, 3, 4, 6, 10], controls: true },
   { attack: 'scrub', estimator: 'aggressive', strengths: [0.5, 1], controls: true },
   { attack: 'paraphrase', estimator: null, strengths: [0.25, 0.5, 1] },
   { attack: 'dilute', estimator: null, strengths: [1, 4] },
