@@ -11,6 +11,7 @@
  *   npm run experiments:neural                  # the full run (about 40 min on a busy 2-core machine)
  *   npm run experiments:neural -- --quick       # a tiny run to check the set-up (a few minutes)
  *   npm run experiments:neural -- --resume      # reuse the served data and finished students of an interrupted run
+ *   npm run experiments:neural -- --large       # rho 0 and 5% only, trained on 1M tokens, 200k generated per suspect
  *
  * Needs /usr/bin/python3 with PyTorch and NumPy (Debian: apt-get install -y python3-torch
  * python3-numpy libopenblas0-pthread); exits 1 with that advice when they are missing. It never
@@ -31,13 +32,13 @@ import { LL_FLOOR } from '../../src/simulate/gain.js';
 import { scoreAnswers, type Scored } from './score.js';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, python: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' } },
+  options: { quick: { type: 'boolean' }, large: { type: 'boolean' }, python: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' } },
   strict: true,
 });
 
 /** Sizes of a run. */
 interface NeuralScale {
-  name: 'full' | 'quick';
+  name: 'full' | 'quick' | 'large';
   glosses: number;
   /** Training tokens of the mixed students (clean + harvest). */
   train: number;
@@ -64,6 +65,14 @@ const FULL: NeuralScale = {
   filterExtra: 4,
 };
 
+/**
+ * The larger run: the same model and world, 6.7 times the training tokens and twice the generated
+ * tokens per suspect, for the rho = 0 and 5% students only (what 2 shared cores allow in about an
+ * hour). The harvest (50k tokens: 5% of 1M) and the owner's other logged answers (30k tokens) are
+ * the full run's own, served by the same seeded servers, so that run's files can be reused.
+ */
+const LARGE: NeuralScale = { ...FULL, name: 'large', train: 1_000_000, pure: 50_000, generate: 200_000, filterExtra: 0.6 };
+
 const QUICK: NeuralScale = {
   name: 'quick',
   glosses: 15_000,
@@ -85,8 +94,15 @@ const ESTIMATORS: Record<string, EstimatorOptions> = { default: DEFAULT_ESTIMATO
 const SEED = 'experiments';
 
 const python = values.python ?? '/usr/bin/python3';
-const scale = values.quick ? QUICK : FULL;
-const dir = values.out ?? join('test-output', values.quick ? 'neural-quick' : 'neural');
+if (values.quick && values.large) {
+  process.stderr.write('experiments:neural: --quick and --large exclude each other\n');
+  process.exit(2);
+}
+const scale = values.quick ? QUICK : values.large ? LARGE : FULL;
+const dir = values.out ?? join('test-output', `neural${scale.name === 'full' ? '' : `-${scale.name}`}`);
+/** Where the results go, and the command that makes them. */
+const TARGET = values.quick ? join('test-output', 'neural-quick.json') : join('docs', 'results', values.large ? 'neural-large.json' : 'neural.json');
+const COMMAND = `npm run experiments:neural${values.quick ? ' -- --quick' : values.large ? ' -- --large' : ''}`;
 const t0 = performance.now();
 const log = (line: string): void => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
 
@@ -203,7 +219,8 @@ async function main(): Promise<void> {
   const harvestAll = cached('harvest.bin', () => harvestServer.take({ tokens: Math.max(scale.pure, Math.round(0.05 * scale.train)) }).completions);
   const harvestFive = takeTokens(harvestAll, Math.round(0.05 * scale.train));
   log(`teacher: ${harvestAll.length} watermarked answers`);
-  const cleanSame = cached('clean-same.bin', () => serve('same', false, world.distillPrompts, 0).take({ completions: harvestFive.length }).completions);
+  // The clean-answers control student is not part of the larger run (its answers are not served).
+  const cleanSame = scale.name === 'large' ? [] : cached('clean-same.bin', () => serve('same', false, world.distillPrompts, 0).take({ completions: harvestFive.length }).completions);
   const logs = cached('logs.bin', () => serve('logs', true, world.distillPrompts, 7919).take({ tokens: Math.round(scale.filterExtra * 0.05 * scale.train) }).completions);
   const evalAnswers = cached('eval-answers.bin', () => serve('eval', false, world.heldOutPrompts, 4099).take({ tokens: scale.evalTokens }).completions);
   log(`teacher: ${cleanSame.length} clean answers (control), ${logs.length} other logged answers, ${evalAnswers.length} held-out clean answers`);
@@ -268,6 +285,7 @@ async function main(): Promise<void> {
     { name: 'control-clean-answers', rho: 0.05, harvest: 'clean-same.bin', harvestDocs: harvestFive.length },
   ];
   students.splice(3, 0, students.pop()!);
+  if (scale.name === 'large') students.splice(2);
   const results: Record<string, unknown>[] = [];
   const suspects: { student: string; job: string; delta: number; estimator: string | null; scored: Scored; ll: number | null }[] = [];
   for (const s of students) {
@@ -312,7 +330,7 @@ async function main(): Promise<void> {
   function save(left: number): void {
     const out = {
       scale,
-      command: values.quick ? 'npm run experiments:neural -- --quick' : 'npm run experiments:neural',
+      command: COMMAND,
       seconds: (performance.now() - t0) / 1000,
       date: new Date().toISOString().slice(0, 10),
       world: world.facts,
@@ -322,10 +340,9 @@ async function main(): Promise<void> {
       /** Students not trained yet (a partial file, written after every student). */
       studentsLeft: left,
     };
-    const target = values.quick ? join('test-output', 'neural-quick.json') : join('docs', 'results', 'neural.json');
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, JSON.stringify(out, null, 1));
-    log(`wrote ${target} (${((performance.now() - t0) / 60000).toFixed(1)} min${left > 0 ? `; ${left} students still to train` : ''})`);
+    mkdirSync(join(TARGET, '..'), { recursive: true });
+    writeFileSync(TARGET, JSON.stringify(out, null, 1));
+    log(`wrote ${TARGET} (${((performance.now() - t0) / 60000).toFixed(1)} min${left > 0 ? `; ${left} students still to train` : ''})`);
   }
 }
 
