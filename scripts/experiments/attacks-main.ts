@@ -32,6 +32,7 @@ function git(args: string[]): string {
 
 const ATTACKS_JSON = 'docs/results/attacks.json';
 const NEURAL_JSON = 'docs/results/neural.json';
+const NEURAL_LARGE_JSON = 'docs/results/neural-large.json';
 
 async function run(): Promise<SavedAttacks> {
   const scale = values.quick ? ATTACK_QUICK : ATTACK_FULL;
@@ -62,7 +63,8 @@ else {
   writeFileSync(values.quick ? 'test-output/attacks-quick.json' : ATTACKS_JSON, JSON.stringify(saved, null, 1));
 }
 const neural = existsSync(NEURAL_JSON) ? (JSON.parse(readFileSync(NEURAL_JSON, 'utf8')) as NeuralResults) : null;
-const section = attackSection(saved, neural);
+const neuralLarge = existsSync(NEURAL_LARGE_JSON) ? (JSON.parse(readFileSync(NEURAL_LARGE_JSON, 'utf8')) as NeuralResults) : null;
+const section = attackSection(saved, neural, neuralLarge);
 if (values.quick) {
   writeFileSync('test-output/attacks-quick.md', section);
   log('wrote test-output/attacks-quick.json and attacks-quick.md');
