@@ -17,6 +17,8 @@ export interface SavedAttacks {
 
 /** What experiments:neural saves (scripts/neural/main.ts). */
 export interface NeuralResults {
+  /** 'clean' when the compact vocabulary came from the distiller's clean text only; absent in runs that also counted the harvest. */
+  vocabFrom?: 'clean';
   scale: { name: 'full' | 'quick' | 'large'; train: number; pure: number; generate: number; evalTokens: number; vocab: number; filterExtra: number; model: Record<string, number> };
   command: string;
   seconds: number;
@@ -210,7 +212,7 @@ function neuralTables(n: NeuralResults, title: string): string[] {
   const L = [
     title,
     '',
-    `A causal transformer (${m.layers} layers, d = ${m.d}, ${m.heads} heads, context ${m.block}; scripts/neural/student.py, PyTorch on CPU) over a compact vocabulary of the ${int(n.scale.vocab)} most frequent ids (the rest one UNK id, never generated), ` +
+    `A causal transformer (${m.layers} layers, d = ${m.d}, ${m.heads} heads, context ${m.block}; scripts/neural/student.py, PyTorch on CPU) over a compact vocabulary of the ${int(n.scale.vocab)} most frequent ids ${n.vocabFrom === 'clean' ? "of the distiller's clean text" : '**of all training text, the harvest included** (a flaw found after this run: counts from watermarked text favour ids green in frequent windows, so the vocabulary itself carries a little of the key into every student, the clean ones included; it can only inflate green rates, so the null results of this table stand, but its rho 100% figure is not clean evidence)'} (the rest one UNK id, never generated), ` +
       `trained for ${m.epochs} epochs on ${int(n.scale.train)} tokens (rho = 100%: ${int(n.scale.pure)} harvested tokens only), same world, teacher, key and estimates as above. ` +
       `Each suspect generates ${int(n.scale.generate)} tokens answering held-out prompts (far below the n-gram tables' budget: the machine, shared and loaded, trained at ${n.students.map((s) => int(s.trainTokensPerSecond)).join(', ')} tokens/s). ` +
       'Log-likelihood on held-out clean teacher answers with the same floor as the n-gram students (UNK spread over the ids outside the vocabulary).' +

@@ -85,10 +85,18 @@ const QUICK: NeuralScale = {
   filterExtra: 1,
 };
 
-/** The neutralize sweep of the neural student: (estimator, delta'). */
-const NEUTRALIZE: readonly (readonly [string, number])[] = [
+/**
+ * The neutralize sweep of the neural student: (estimator, delta'). The larger run takes the region
+ * where the n-gram sweep (docs/RESULTS.md section 9) found the pooled test defeated with the gain
+ * kept, fixed before that run: 1.5 (near the crossing of gamma) and 3 (over-correction).
+ */
+const NEUTRALIZE_FULL: readonly (readonly [string, number])[] = [
   ['aggressive', 4],
   ['aggressive', 8],
+];
+const NEUTRALIZE_LARGE: readonly (readonly [string, number])[] = [
+  ['aggressive', 1.5],
+  ['aggressive', 3],
 ];
 const ESTIMATORS: Record<string, EstimatorOptions> = { default: DEFAULT_ESTIMATOR, aggressive: { minWindow: 1, minPair: 1, ratio: 1.5 } };
 const SEED = 'experiments';
@@ -233,21 +241,27 @@ async function main(): Promise<void> {
     bulk.push({ prompt: new Uint32Array(0), completion: d.subarray(0, d.length - 1) });
     bulkTokens += d.length;
   }
-  // The compact vocabulary: the most frequent ids of everything any student trains on.
+  // The compact vocabulary: the most frequent ids of the distiller's clean text. Never of the
+  // harvest: counts from watermarked text favour ids that are green in frequent windows, so a
+  // vocabulary chosen from them carries the key into every student, the rho = 0 one included (a
+  // first larger run that counted the harvest gave its clean student a filtered p of 0.0017).
   const counts = new Map<number, number>();
   const countIds = (ids: ArrayLike<number>): void => {
     for (let i = 0; i < ids.length; i++) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + 1);
   };
-  for (const d of [...bulk, ...harvestAll, ...cleanSame]) {
+  for (const d of bulk) {
     countIds(d.prompt);
     countIds(d.completion);
   }
   counts.set(eot, Infinity);
   const vocabIds = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, scale.vocab - 1).map(([id]) => id);
+  const inVocab = new Set(vocabIds);
   const covered = vocabIds.reduce((n, id) => n + (Number.isFinite(counts.get(id)!) ? counts.get(id)! : 0), 0);
   const total = [...counts.values()].filter(Number.isFinite).reduce((a, b) => a + b, 0);
   writeFileSync(join(dir, 'vocab.bin'), Uint32Array.from([0, ...vocabIds]));
-  log(`vocabulary: ${vocabIds.length + 1} compact ids cover ${((100 * covered) / total).toFixed(2)}% of training tokens`);
+  const harvestCovered = harvestFive.reduce((n, d) => n + d.completion.filter((id) => inVocab.has(id)).length, 0);
+  const harvestTotal = harvestFive.reduce((n, d) => n + d.completion.length, 0);
+  log(`vocabulary: ${vocabIds.length + 1} compact ids cover ${((100 * covered) / total).toFixed(2)}% of the clean training tokens and ${((100 * harvestCovered) / Math.max(1, harvestTotal)).toFixed(2)}% of the 5% harvest's`);
 
   writeDocs(file('bulk.bin'), bulk);
   writeDocs(file('eval.bin'), evalAnswers.map((c) => ({ prompt: c.prompt, completion: Uint32Array.from([...c.completion, eot]) })));
@@ -293,7 +307,7 @@ async function main(): Promise<void> {
     const jobs: Record<string, unknown>[] = [{ name: 'll', kind: 'loglik', docs: file('eval.bin'), floor: LL_FLOOR }];
     const gens: { job: string; delta: number; estimator: string | null }[] = [{ job: 'gen', delta: 0, estimator: null }];
     if (s.name === 'rho-0.05') {
-      for (const [est, d] of NEUTRALIZE) {
+      for (const [est, d] of scale.name === 'large' ? NEUTRALIZE_LARGE : NEUTRALIZE_FULL) {
         jobs.push({ name: `ll-${est}-${d}`, kind: 'loglik', docs: file('eval.bin'), floor: LL_FLOOR, labels: labelFiles[est]!.file, delta: d });
         gens.push({ job: `gen-${est}-${d}`, delta: d, estimator: est });
       }
@@ -334,6 +348,8 @@ async function main(): Promise<void> {
       seconds: (performance.now() - t0) / 1000,
       date: new Date().toISOString().slice(0, 10),
       world: world.facts,
+      /** The compact vocabulary's source: the distiller's clean text only (earlier runs also counted the harvest). */
+      vocabFrom: 'clean',
       estimators: Object.fromEntries(Object.entries(labelFiles).map(([k, v]) => [k, { ...ESTIMATORS[k], labelled: v.labelled, precision: v.precision }])),
       students: results,
       suspects,
