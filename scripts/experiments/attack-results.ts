@@ -66,8 +66,8 @@ export function attackSection(saved: SavedAttacks, neural: NeuralResults | null,
   );
   L.push('');
   L.push(...worldText(r));
-  L.push(...targetsTable(r, neural));
-  if (neuralLarge) L.push(...neuralTarget(neuralLarge, '| the same for the larger neural student (1M training tokens)'), '');
+  L.push(...targetsTable(r, neural, neuralLarge));
+  L.push(...readingText(r, neuralLarge ?? neural));
   L.push(...sweepTables(r));
   L.push(...frontierTable(r));
   L.push(...nullTable(r));
@@ -103,23 +103,34 @@ function keptAtStrongest90(points: readonly AttackPoint[]): AttackPoint | null {
   return best;
 }
 
-function targetsTable(r: AttackResults, neural: NeuralResults | null): string[] {
+function targetsTable(r: AttackResults, neural: NeuralResults | null, neuralLarge: NeuralResults | null): string[] {
   const L = ['**Targets (issue 10).**', '', '| target | measured | met |', '|---|---|---|'];
   for (const sw of r.sweeps.filter((x) => x.attack === 'neutralize')) {
     const pt = keptAtStrongest90(sw.points);
     if (!pt) L.push(`| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain, rho 5%, p < 1e-6 within 1M scored (n-gram; measured at ${int(r.scale.budget)}) | no delta' keeps 90% | — |`);
     else {
-      const best = Math.min(...VARIANTS.map((v) => variantP(pt.unfiltered, pt.filtered)[v] ?? 0));
+      const ps = variantP(pt.unfiltered, pt.filtered);
+      const meet = VARIANTS.filter((v) => (ps[v] ?? 0) <= -6);
+      const pooledMet = (pt.unfiltered.pooled ?? 0) <= -6 || (pt.filtered.pooled ?? 0) <= -6;
       L.push(
-        `| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain (delta' ${pt.strength}, ${pct(pt.gain.kept)} kept), n-gram student, p < 1e-6 within 1M scored | at ${int(r.scale.budget)} scored: pooled p = ${p(pt.unfiltered.pooled)}, filtered ${p(pt.filtered.pooled)}; best variant ${p(best)} | ${(pt.unfiltered.pooled ?? 0) <= -6 || (pt.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
+        `| neutralize (${sw.estimator} estimate) at the strongest delta' keeping >= 90% of the gain (delta' ${pt.strength}, ${pct(pt.gain.kept)} kept), n-gram student, p < 1e-6 within 1M scored | at ${int(r.scale.budget)} scored: pooled p = ${p(pt.unfiltered.pooled)}, filtered ${p(pt.filtered.pooled)}; ` +
+          `${meet.length ? `below 1e-6: ${meet.map((v) => `${v} ${p(ps[v])}`).join(', ')}` : 'no variant below 1e-6'} | ${pooledMet ? 'yes' : meet.length ? `by the default test: no; with ${meet.includes('strata, filtered') ? 'strata (filtered)' : meet[0]}: yes` : 'no'} |`,
       );
     }
   }
   if (neural) L.push(...neuralTarget(neural, '| the same for the neural student'));
+  if (neuralLarge) L.push(...neuralTarget(neuralLarge, '| the same for the larger neural student (1M training tokens)'));
   const wins = r.sweeps.flatMap((sw) => sw.points.filter((pt) => (pt.unfiltered.pooled ?? 0) > -3 && (pt.filtered.pooled ?? 0) > -3 && (pt.gain.kept ?? 0) >= 0.5).map((pt) => `${pt.attack} ${pt.strength}${sw.estimator ? ` (${sw.estimator})` : ''}`));
-  L.push(`| no attack point removes the trace (pooled and filtered p > 1e-3) while keeping >= 50% of the gain | ${wins.length ? `**the attack wins at: ${wins.join('; ')}**` : 'none does'} | ${wins.length ? 'no' : 'yes'} |`);
+  const strataWins = r.sweeps.flatMap((sw) => sw.points.filter((pt) => (pt.filtered.strata ?? 0) > -3 && (pt.gain.kept ?? 0) >= 0.5).map((pt) => `${pt.attack} ${pt.strength}${sw.estimator ? ` (${sw.estimator})` : ''}`));
+  L.push(
+    `| no attack point removes the trace (p > 1e-3) while keeping >= 50% of the gain | default test (pooled, with or without the owner's-log filter): ${wins.length ? `**the attack wins at: ${wins.join('; ')}**` : 'none does'}; strata, filtered: ${strataWins.length ? `**the attack wins at: ${strataWins.join('; ')}**` : 'no point does'} | ${wins.length ? `by the default test: no${strataWins.length ? '' : '; with strata (filtered): yes'}` : 'yes'} |`,
+  );
   const bad = VARIANTS.filter((v) => r.null.variants[v].ks.pValue <= 0.01 || r.null.variants[v].min < -3);
-  L.push(`| every control uniform for every detector variant (KS p > 0.01, none below 1e-3) | ${bad.length ? `fails: ${bad.join(', ')}` : `all ${VARIANTS.length} variants`} | ${bad.length ? 'no' : 'yes'} |`);
+  const nP = 2 * r.null.seeds;
+  const chance = 1 - Math.pow(1 - 1e-3, nP);
+  L.push(
+    `| every control uniform for every detector variant (KS p > 0.01, none below 1e-3) | ${bad.length ? `fails: ${bad.map((v) => `${v} (KS p ${r.null.variants[v].ks.pValue.toPrecision(2)}, smallest of ${nP} p-values ${p(r.null.variants[v].min)})`).join(', ')}; under an exact null the smallest of ${nP} uniform p-values falls below 1e-3 with probability ${(100 * chance).toFixed(1)}%, so across ${VARIANTS.length} variants about ${(VARIANTS.length * chance).toFixed(1)} such minima are expected by chance (each variant's 10^4-corpus null check is in docs/detection.md)` : `all ${VARIANTS.length} variants`} | ${bad.length ? 'no, as stated (see the column before)' : 'yes'} |`,
+  );
   L.push('');
   return L;
 }
@@ -135,6 +146,76 @@ function neuralTarget(neural: NeuralResults, label: string): string[] {
   return [
     `${label} | ${ok ? `delta' ${ok.delta} (${ok.estimator}), ${pct(keptN(ok))} kept: pooled p = ${p(ok.scored.unfiltered.pooled)} over ${int(ok.scored.unfiltered.scored)}, filtered ${p(ok.scored.filtered.pooled)} over ${int(ok.scored.filtered.scored)}, weighted ${p(ok.scored.unfiltered.weighted)}` : "no delta' keeps 90% of the gain"}; the unattacked neural student: pooled ${p(base?.scored.unfiltered.pooled)}, filtered ${p(base?.scored.filtered.pooled)} (${int(neural.scale.generate)} generated tokens per suspect, far below 1M scored) | ${ok && Math.min(ok.scored.unfiltered.pooled ?? 0, ok.scored.filtered.pooled ?? 0) <= -6 ? 'yes' : 'no'} |`,
   ];
+}
+
+const range = (xs: readonly number[], f: (x: number) => string): string => {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return lo === hi ? f(lo) : `${f(lo)} to ${f(hi)}`;
+};
+
+/** "What the tables say": the reading of the sweeps, every figure taken from the results. */
+function readingText(r: AttackResults, neural: NeuralResults | null): string[] {
+  const L = ['**What the tables say.**', ''];
+  const defeated = (pt: AttackPoint): boolean => (pt.unfiltered.pooled ?? 0) > -3 && (pt.filtered.pooled ?? 0) > -3 && (pt.gain.kept ?? 0) >= 0.5;
+  const agg = r.sweeps.find((sw) => sw.attack === 'neutralize' && sw.estimator === 'aggressive');
+  const def = r.sweeps.find((sw) => sw.attack === 'neutralize' && sw.estimator === 'default');
+  if (agg) {
+    const wins = agg.points.filter(defeated);
+    const lab = agg.points[0]!;
+    if (wins.length) {
+      const worstPooled = Math.min(...wins.map((pt) => Math.min(pt.unfiltered.pooled ?? 0, pt.filtered.pooled ?? 0)));
+      L.push(
+        `- **The default test can be beaten.** With an aggressive frequency-analysis estimate (${int(lab.labelled ?? 0)} pairs labelled, ${pct(lab.labelPrecision)} truly green), neutralizing at inference with delta' ` +
+          `${range(wins.map((pt) => pt.strength ?? 0), String)} leaves the product's pooled one-sided test, with or without the owner's-log filter, at p >= ${p(worstPooled)} while the distiller keeps ${range(wins.map((pt) => pt.gain.kept ?? 0), (x) => pct(x))} of its gain. ` +
+          'This is Pan et al.\'s result reproduced on our test: a corrected student can bring its green rate back to gamma (and below) without knowing the key.' +
+          (def ? ` A cautious estimate (${int(def.points[0]!.labelled ?? 0)} pairs, ${pct(def.points[0]!.labelPrecision)} truly green) never gets there: pooled p <= ${p(Math.max(...def.points.map((pt) => pt.unfiltered.pooled ?? 0)))} at every delta'.` : ''),
+      );
+      const strata = wins.map((pt) => pt.filtered.strata ?? 0);
+      const first = wins[0]!;
+      const two = wins.filter((pt) => (pt.unfiltered.twoSided ?? 0) > -3).map((pt) => `${p(pt.unfiltered.twoSided)} at delta' ${pt.strength}`);
+      L.push(
+        `- **A correction tuned on the overall rate does not cancel every stratum.** Split by how often the window occurs in the owner's served log (fixed before the suspect is read), the same points give strata (filtered) p from ${p(Math.max(...strata))} to ${p(Math.min(...strata))}: ` +
+          `at delta' ${first.strength} the strata's z are ${first.filtered.strataZ.slice(1).map(z).join(' / ')} (windows seen once / 2-3 times / 4+ times), the attacker over-correcting the frequent windows it estimated best and under-correcting the rare ones. ` +
+          `The two-sided test catches over-correction but not the crossing (${two.length ? two.join(', ') : 'it holds everywhere'}). ` +
+          `At the weakest point the strata test sits ${(Math.max(...strata)) > -6 ? 'just above' : 'below'} 1e-6 at ${int(r.scale.budget)} scored positions; the issue's 1M budget was not measured here.`,
+      );
+    }
+  }
+  const destroy = r.sweeps.filter((sw) => sw.attack === 'scrub' || sw.attack === 'paraphrase');
+  if (destroy.length) {
+    const parts = destroy.map((sw) => {
+      const gone = sw.points.filter((pt) => (pt.unfiltered.pooled ?? 0) > -3 && (pt.filtered.pooled ?? 0) > -3);
+      const best = gone.sort((a, b) => (b.gain.kept ?? -9) - (a.gain.kept ?? -9))[0];
+      return best ? `${sw.attack} leaves p > 1e-3 (pooled and filtered) only at strength ${best.strength}, where the distiller keeps ${pct(best.gain.kept)} of its gain` : `${sw.attack} never brings p above 1e-3`;
+    });
+    L.push(`- **Attacks that destroy what they steal.** ${parts.join('; ')}: the harvest's value and its watermark sit in the same tokens.`);
+  }
+  const other = r.sweeps.filter((sw) => ['dilute', 'multi-teacher', 'temperature', 'top-p'].includes(sw.attack));
+  if (other.length) {
+    L.push(
+      `- **Dilution, a second provider, decoding.** ${other.map((sw) => `${sw.attack}: ${sw.points.map((pt) => `${pt.strength} gives pooled ${p(pt.unfiltered.pooled)}, filtered ${p(pt.filtered.pooled)}`).join('; ')}`).join('. ')}. ` +
+        'Further clean training weakens the n-gram student\'s trace without erasing it; a harvest mostly from another provider is a smaller harvest of ours; a colder student repeats its memorised (green-enriched) pairs more.',
+    );
+  }
+  const n = r.null;
+  const ks = VARIANTS.map((v) => n.variants[v].ks.pValue);
+  L.push(`- **The null.** Every variant's ${2 * n.seeds} control p-values: KS p from ${Math.min(...ks).toPrecision(2)} to ${Math.max(...ks).toPrecision(2)}; the smallest single p-value of any variant is ${p(Math.min(...VARIANTS.map((v) => n.variants[v].min)))}.`);
+  if (neural) {
+    const s5 = neural.suspects.filter((x) => x.student === 'rho-0.05');
+    const c = neural.suspects.find((x) => x.student === 'rho-0' && x.estimator === null);
+    if (s5.length) {
+      L.push(
+        `- **Neural students (${int(neural.scale.train)} training tokens, CPU).** The rho = 5% student: ${s5.map((x) => `${x.estimator ? `neutralized (delta' ${x.delta})` : 'plain'} pooled ${p(x.scored.unfiltered.pooled)}, filtered ${p(x.scored.filtered.pooled)}, weighted ${p(x.scored.unfiltered.weighted)}`).join('; ')}` +
+          `${c ? `; its clean twin (rho 0): pooled ${p(c.scored.unfiltered.pooled)}, filtered ${p(c.scored.filtered.pooled)}` : ''}. ` +
+          'A network this small, trained this briefly, carries little of what it saw, and the suspects here score far fewer positions than the n-gram tables: the neural figures bound nothing about a 7B student, and the n-gram figures above are the optimistic side.',
+      );
+    } else {
+      L.push(`- **Neural students.** The rho = 5% student of \`${neural.command}\` was not finished when this section was written.`);
+    }
+  }
+  L.push('');
+  return L;
 }
 
 function pointRow(pt: AttackPoint): string {
