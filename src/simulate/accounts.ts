@@ -132,8 +132,11 @@ export function resolveAccountsOptions(o: AccountsOptions): AccountsResult['conf
   return { ...c, fraudEpochs: [...new Set(fraudEpochs)].sort((a, b) => a - b) } as AccountsResult['config'];
 }
 
-/** The fraudulent accounts' cohorts: M accounts, in `fraudCohorts` cohorts (0: wherever the hash puts them). */
-function fraudCohortCounts(family: KeyFamily, cfg: AccountsResult['config']): Map<number, number> {
+/**
+ * The fraudulent accounts' cohorts: M accounts, in `fraudCohorts` cohorts (0: wherever the hash puts them).
+ * @returns fraudulent accounts per cohort (deterministic in the family and `cfg.seed`)
+ */
+export function fraudCohortCounts(family: KeyFamily, cfg: AccountsResult['config']): Map<number, number> {
   const ids = Array.from({ length: cfg.accounts }, (_, i) => `acct-${i}`);
   shuffleInPlace(ids, createRandom(`accounts/${cfg.seed}`));
   let allowed: Set<number> | null = null;
