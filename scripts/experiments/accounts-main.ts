@@ -136,7 +136,7 @@ function mainTable(s: Saved): string[] {
     const n = x.neutralized;
     L.push(
       `| ${r.label} | ${truth} | ${fmt(x.suspect.log10P)} ${x.suspect.fired ? '**detected**' : 'not detected'} | ${fmt(x.suspect.minPLog10P)}, ${fmt(x.suspect.pooledLog10P)} | ` +
-        `${x.suspect.fired ? `${flagged.join(', ') || 'none'} (${many ? 'all' : Object.keys(x.truth.cohorts).join(', ')})` : 'not run (no verdict)'} | ` +
+        `${x.config.cohorts === 1 ? '— (one key)' : x.suspect.fired ? `${flagged.join(', ') || 'none'} (${many ? 'all' : Object.keys(x.truth.cohorts).join(', ')})` : 'not run (no verdict)'} | ` +
         `${x.suspect.epochs ? `${x.suspect.epochs.filter((e) => e.flagged).map((e) => e.epoch).join(', ') || 'none'} (active ${x.truth.epochs.join(', ')})` : ''} | ${x.control ? fmt(x.control.log10P) : ''} | ` +
         `${n ? `${n.labelled.toLocaleString('en-US')} (${pct(n.precision)}), ${n.gain.kept === null ? '—' : pct(n.gain.kept)}` : ''} |`,
     );
@@ -192,6 +192,7 @@ function attributionSection(s: Saved, V: number): string[] {
   let strongestFalse = 0;
   for (const x of s.seeds) {
     const shares = seedShares(x.seed, V);
+    if ([...shares.keys()].sort((a, b) => a - b).join() !== [...x.truth].sort((a, b) => a - b).join()) throw new Error(`render: seed ${x.seed}: recomputed cohorts ${[...shares.keys()].join()} differ from the run's ${x.truth.join()}`);
     for (const [c, v] of shares) (x.flagged.includes(c) ? found1 : missed1).push(rho * v);
     for (const c of x.cohorts ?? []) {
       if (x.truth.includes(c.cohort)) weakestTrue = Math.max(weakestTrue, c.holmLog10P);
@@ -262,7 +263,7 @@ function diversityVerdict(k1: Row, k16: Row): string {
   if (!k16.result.suspect.fired) {
     parts.push(
       z1 < -3 && z16 > -3
-        ? `One difference: with one key the attack overshoots (pooled z ${f2(z1)}: fewer green than chance, which a two-sided test would see), with 16 keys it leaves no deficit (pooled z ${f2(z16)}). Key diversity is not a defense against this attack at this harvest.`
+        ? `One difference: with one key the attack overshoots (pooled z ${f2(z1)}: fewer green than chance: the deficit a two-sided test looks for, offered for one key), with 16 keys it leaves no deficit (pooled z ${f2(z16)}). Key diversity is not a defense against this attack at this harvest.`
         : 'Key diversity is not a defense against this attack at this harvest.',
     );
   }
