@@ -206,10 +206,18 @@ function readingText(r: AttackResults, neural: NeuralResults | null): string[] {
     const c = neural.suspects.find((x) => x.student === 'rho-0' && x.estimator === null);
     if (s5.length) {
       L.push(
-        `- **Neural students (${int(neural.scale.train)} training tokens, CPU).** The rho = 5% student: ${s5.map((x) => `${x.estimator ? `neutralized (delta' ${x.delta})` : 'plain'} pooled ${p(x.scored.unfiltered.pooled)}, filtered ${p(x.scored.filtered.pooled)}, weighted ${p(x.scored.unfiltered.weighted)}`).join('; ')}` +
+        `- **Neural students (${int(neural.scale.train)} training tokens, CPU).** The rho = 5% student: ${s5.map((x) => `${x.estimator ? `neutralized (delta' ${x.delta})` : 'plain'} pooled ${p(x.scored.unfiltered.pooled)}, filtered ${p(x.scored.filtered.pooled)}, two-sided ${p(x.scored.unfiltered.twoSided)}, strata (filtered) ${p(x.scored.filtered.strata)}, weighted ${p(x.scored.unfiltered.weighted)}`).join('; ')}` +
           `${c ? `; its clean twin (rho 0): pooled ${p(c.scored.unfiltered.pooled)}, filtered ${p(c.scored.filtered.pooled)}` : ''}. ` +
           'A network this small, trained this briefly, carries little of what it saw, and the suspects here score far fewer positions than the n-gram tables: the neural figures bound nothing about a 7B student, and the n-gram figures above are the optimistic side.',
       );
+      const plain = s5.find((x) => x.estimator === null);
+      const selfIncriminating = s5.filter((x) => x.estimator !== null && (x.scored.filtered.strata ?? 0) <= -3 && (plain?.scored.filtered.strata ?? 0) > -3);
+      if (selfIncriminating.length) {
+        L.push(
+          `- **Neutralizing gives the neural student away.** The plain student shows nothing, but subtracting delta' from the pairs estimated from our harvest pushes their green rate below gamma, and a deficit on the key's own pairs is as impossible without our outputs as an excess: ${selfIncriminating.map((x) => `at delta' ${x.delta} two-sided ${p(x.scored.unfiltered.twoSided)}, strata (filtered) ${p(x.scored.filtered.strata)}`).join('; ')}. ` +
+            'What this proves is that the suspect\'s text depends on our watermarked outputs (through the estimate), not that it was trained on them.',
+        );
+      }
     } else {
       L.push(`- **Neural students.** The rho = 5% student of \`${neural.command}\` was not finished when this section was written.`);
     }
