@@ -111,10 +111,21 @@ export function checkOptionalBoolean(api: string, field: string, value: unknown)
   return value as boolean | undefined;
 }
 
-/** Throws unless `value` is array-like (an object with a numeric `length`; strings refused). */
+/** The largest length an array can have (2^32 - 1). */
+const MAX_ARRAY_LENGTH = 0xffffffff;
+
+/**
+ * Throws unless `value` is array-like: an object whose `length` is a number (`TypeError`; strings
+ * refused) that is an integer in [0, 2^32 - 1] (`RangeError` naming `field.length`: a forged
+ * length would otherwise reach an engine error such as "Invalid array length").
+ */
 export function checkArrayLike(api: string, field: string, value: unknown): asserts value is ArrayLike<number> {
   if (value === null || typeof value !== 'object' || typeof (value as { length?: unknown }).length !== 'number') {
     throw typeError(api, field, 'an array of numbers', value);
+  }
+  const length = (value as { length: number }).length;
+  if (!(Number.isInteger(length) && length >= 0 && length <= MAX_ARRAY_LENGTH)) {
+    throw rangeError(api, `${field}.length`, `an integer in [0, ${MAX_ARRAY_LENGTH}]`, length);
   }
 }
 

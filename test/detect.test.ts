@@ -584,6 +584,17 @@ describe('fingerprints and the deduplication set', () => {
 
 describe('bad input throws, naming the API and the value', () => {
   const ok = { key: KEY_A, vocabSize: 100 };
+  it('randomizedPValue checks its own arguments (fuzz finding 9: NaN for a non-number u; k used before it was checked)', () => {
+    expect(() => randomizedPValue(30, 100, 0.25, [0.5] as never)).toThrow(/^randomizedPValue: "u" must be a number, got an array\(1\)/);
+    expect(() => randomizedPValue(30, 100, 0.25, {} as never)).toThrow(TypeError);
+    expect(() => randomizedPValue(30, 100, 0.25, 1.5)).toThrow(/^randomizedPValue: "u" must be in \[0, 1\], got 1\.5/);
+    expect(() => randomizedPValue(30, 100, 0.25, NaN)).toThrow(RangeError);
+    expect(() => randomizedPValue({ a: 1 } as never, 100, 0.25, 0.5)).toThrow(/^randomizedPValue: "k" must be a number, got an object/);
+    expect(() => randomizedPValue(3, 0, 0.25, 0.5)).toThrow(/^randomizedPValue: "n" must be an integer >= 1, got 0/);
+    expect(randomizedPValue(30, 100, 0.25, 0)).toBe(binomialTail(31, 100, 0.25).pValue);
+    expect(randomizedPValue(30, 100, 0.25, 1)).toBeCloseTo(binomialTail(30, 100, 0.25).pValue, 15);
+  });
+
   it('createDetector options', () => {
     expect(() => createDetector(null as never)).toThrow(TypeError);
     expect(() => createDetector({ key: 'k' } as never)).toThrow(/createDetector: "key" must be a SecretKey/);

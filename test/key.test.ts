@@ -144,5 +144,8 @@ describe('parseKey rejects bad files with a message naming the field, never the 
 
   it('serializeKey validates the parameters it writes', () => {
     expect(() => serializeKey(keyFromBytes(bytes), { gamma: 0 })).toThrow(RangeError);
+    // fuzz finding 11: null params reached "Cannot read properties of null".
+    expect(() => serializeKey(keyFromBytes(bytes), null as never)).toThrow(/^serializeKey: "params" must be an object of scheme parameters, got null/);
+    expect(() => serializeKey(keyFromBytes(bytes), 3 as never)).toThrow(TypeError);
   });
 });

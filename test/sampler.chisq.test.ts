@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { keyFromBytes } from '../src/key/secret-key.js';
 import { createWatermark } from '../src/sampler/watermark.js';
+import { radiomarkErrorData } from '../src/errors.js';
 import {
   biasedDistribution,
   checkGreenFrequency,
@@ -121,6 +122,34 @@ describe('radiomark/testing property helpers', () => {
     expect(() => biasedDistribution(wm, new Float32Array(10).fill(-Infinity), [1, 2])).toThrow(/every logit is -Infinity/);
     expect(() => chiSquareTest([1, 2], [1])).toThrow(/chiSquareTest: 2 counts but 1 probabilities/);
     expect(() => checkGreenFrequency({ watermark: wm, logits: new Float32Array(10), context: [1, 2], draw: () => 10, draws: 1 })).toThrow(/checkGreenFrequency: draw\(\) returned 10/);
+  });
+
+  test('chiSquareSurvival and chiSquareTest refuse bad arguments with typed errors (fuzz findings 7, 8)', () => {
+    const refuses = (f: () => unknown, cls: typeof TypeError | typeof RangeError, field: string, msg: RegExp): void => {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(cls);
+      expect(radiomarkErrorData(err)?.field).toBe(field);
+      expect((err as Error).message).toMatch(msg);
+    };
+    // dof -7.03e135 never returned; -1 and a missing dof gave NaN.
+    refuses(() => chiSquareSurvival(3.2, -7.03e135), RangeError, 'dof', /^chiSquareSurvival: "dof" must be an integer >= 1, got -7\.03e\+135/);
+    refuses(() => chiSquareSurvival(3.2, -1), RangeError, 'dof', /got -1/);
+    refuses(() => (chiSquareSurvival as (x: number) => number)(3.2), TypeError, 'dof', /got undefined/);
+    refuses(() => chiSquareSurvival(NaN, 2), RangeError, 'x', /got NaN/);
+    refuses(() => chiSquareSurvival(-1, 2), RangeError, 'x', /got -1/);
+    expect(chiSquareSurvival(Infinity, 2)).toBe(0);
+    // An object among the probabilities gave NaN; a bigint or null reached engine text.
+    refuses(() => chiSquareTest([10, 5, 30], [0.2, {} as number, 0.5]), TypeError, 'probabilities[1]', /^chiSquareTest: probabilities\[1\] must be a number, got an object/);
+    refuses(() => chiSquareTest([10, 5n as unknown as number, 30], [0.2, 0.3, 0.5]), TypeError, 'counts[1]', /got 5n/);
+    refuses(() => chiSquareTest([10, 5, 30], null as unknown as number[]), TypeError, 'probabilities', /got null/);
+    refuses(() => chiSquareTest([10, -5, 30], [0.2, 0.3, 0.5]), RangeError, 'counts[1]', /got -5/);
+    refuses(() => chiSquareTest([10, 5, 30], [0.2, 1.3, 0.5]), RangeError, 'probabilities[1]', /got 1\.3/);
+    refuses(() => chiSquareTest([10, 5, 30], [0.2, 0.3, 0.5], 0), RangeError, 'minExpected', /got 0/);
   });
 
   test('seededRandom is reproducible and in [0, 1)', () => {

@@ -146,6 +146,9 @@ describe('createWatermark', () => {
   });
 
   it('createGreenList validates its own parameters', () => {
+    // fuzz finding 12: no options reached "Cannot destructure property 'key'".
+    expect(() => (createGreenList as (o?: unknown) => unknown)()).toThrow(/^createGreenList: "options" must be an object, got undefined/);
+    expect(() => createGreenList(null as never)).toThrow(TypeError);
     expect(() => createGreenList({ key, gamma: 0.25, contextWidth: 9, vocabSize: 10 })).toThrow(RangeError);
     expect(() => createGreenList({ key, gamma: 0.25, contextWidth: 1, vocabSize: 0 })).toThrow(RangeError);
     expect(() => createGreenList({ key, gamma: 1, contextWidth: 1, vocabSize: 10 })).toThrow(RangeError);

@@ -18,6 +18,7 @@ import {
   zScore,
 } from '../src/stats/index.js';
 import { radiomarkErrorData } from '../src/errors.js';
+import { smirnovLogSf } from '../src/stats/ks.js';
 
 /**
  * Reference values come from scripts/binomial-vectors.py (mpmath at 60 digits for the binomial, the
@@ -357,6 +358,26 @@ describe('ksPValue and ksUniform', () => {
   });
 });
 
+describe('ksPValue past KS_SMIRNOV_MAX_N (10^7): constant time, conservative (fuzz finding 6)', () => {
+  it('returns for any safe n (it used an O(n) sum: n = 2^32 never returned)', () => {
+    expect(ksPValue(0.3, 330643068)).toBe(0);
+    expect(ksPValue(0.3, 2 ** 32)).toBe(0);
+    expect(ksPValue(1e-6, 2 ** 40)).toBeGreaterThan(0.2);
+    expect(ksPValue(1e-6, 2 ** 40)).toBeLessThan(1);
+  });
+
+  it('lies above the exact 2 P(D+ >= d) in the tail, within 5e-3 relative up to n d^2 = 300', () => {
+    const n = 10_000_001;
+    for (const nd2 of [4, 300]) {
+      const d = Math.sqrt(nd2 / n);
+      const exact = 2 * Math.exp(smirnovLogSf(n, d));
+      const p = ksPValue(d, n);
+      expect(p).toBeGreaterThanOrEqual(exact);
+      expect(p / exact - 1).toBeLessThan(5e-3);
+    }
+  });
+});
+
 describe('holm, holmLog10, sidak, sidakLog10', () => {
   it('holm on the textbook example', () => {
     // Four hypotheses (Holm 1979 style example): sorted 0.005, 0.01, 0.03, 0.04 get 4x, 3x, 2x, 1x.
@@ -447,6 +468,8 @@ describe('argument validation names the API and the bad value', () => {
     ['holm > 1', () => holm([0.5, 1.5]), RangeError, /^holm: pValues\[1\] .*1\.5/],
     ['holm NaN', () => holm([NaN]), RangeError, /^holm: pValues\[0\] .*NaN/],
     ['holm element type', () => holm([0.1, null as unknown as number]), TypeError, /^holm: pValues\[1\] .*null/],
+    ['holm forged length (fuzz finding 13)', () => holm({ length: -1 } as unknown as number[]), RangeError, /^holm: pValues\.length must be an integer in \[0, 4294967295\], got -1/],
+    ['ksUniform forged length', () => ksUniform({ length: 2 ** 40 } as unknown as number[]), RangeError, /^ksUniform: values\.length .*1099511627776/],
     ['holmLog10 > 0', () => holmLog10([-1, 0.5]), RangeError, /^holmLog10: log10PValues\[1\] .*0\.5/],
     ['holmLog10 type', () => holmLog10(null as unknown as number[]), TypeError, /^holmLog10: "log10PValues"/],
     ['sidak p', () => sidak(2, 3), RangeError, /^sidak: "p" .*got 2/],

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkInteger, checkNumber, checkOpenUnit, rangeError } from '../assert.js';
 import { mix32 } from '../random/index.js';
 import type { ResolvedParams } from '../scheme/config.js';
 import { binomialTail, binomialTwoSided, ksUniform, zScore } from '../stats/index.js';
@@ -27,18 +28,24 @@ export function uniformFrom(a: number, b: number): number {
  * Uniform(0, 1) under the null when `u` is, unlike the exact p-value, which is stochastically
  * larger (so a KS test on exact p-values of short documents rejects uniformity of a correct null).
  *
- * @param k - green count
- * @param n - scored count, > 0
- * @param p - null probability
- * @param u - a uniform number in (0, 1), independent of the data
+ * @param k - green count (a safe integer)
+ * @param n - scored count, an integer >= 1
+ * @param p - null probability, in (0, 1)
+ * @param u - a uniform number in (0, 1), independent of the data (0 and 1 are accepted)
  * @returns a p-value in [0, 1]
- * @throws TypeError / RangeError from `binomialTail` for invalid counts or probability
+ * @throws TypeError when an argument is not a number; RangeError naming it when out of range
  * @example
  * ```ts
  * randomizedPValue(65, 200, 0.25, Math.random()); // uniform on [P(X > 65), P(X >= 65)]
  * ```
  */
 export function randomizedPValue(k: number, n: number, p: number, u: number): number {
+  const api = 'randomizedPValue';
+  checkInteger(api, 'k', k);
+  checkInteger(api, 'n', n, 1);
+  checkOpenUnit(api, 'p', p);
+  checkNumber(api, 'u', u);
+  if (!(u >= 0 && u <= 1)) throw rangeError(api, 'u', 'in [0, 1]', u);
   const above = k + 1 > n ? 0 : binomialTail(k + 1, n, p).pValue;
   const atLeast = binomialTail(k, n, p).pValue;
   return above + u * (atLeast - above);

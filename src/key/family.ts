@@ -1,7 +1,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { rangeError, typeError } from '../assert.js';
+import { describe, rangeError, typeError } from '../assert.js';
 import { RadiomarkError, RadiomarkRangeError } from '../errors.js';
 import { checkParams, throwProblem, type Problem } from './params.js';
 import { deriveKey, generateKey, SecretKey, subkey, type KeyParams } from './secret-key.js';
@@ -14,6 +14,8 @@ export const MAX_EPOCH_DAYS = 36500;
 export const MAX_EPOCH = 2 ** 20 - 1;
 /** Milliseconds per day: epochs are whole UTC days. */
 const DAY_MS = 86_400_000;
+/** The largest time a Date holds (ms from 1970, either way). */
+const MAX_DATE_MS = 8.64e15;
 
 /** The shape of a key family: how many cohorts, and (optionally) how long an epoch is. */
 export interface KeyFamilyOptions {
@@ -182,7 +184,7 @@ export class KeyFamily {
     if (!Number.isFinite(t)) throw rangeError(api, 'time', 'a finite time', time);
     const epoch = Math.floor((t - states.get(this)!.originMs) / (days * DAY_MS));
     if (epoch < 0 || epoch > MAX_EPOCH) {
-      const at = new Date(t).toISOString();
+      const at = Math.abs(t) <= MAX_DATE_MS ? new Date(t).toISOString() : describe(t); // Date's range: +-8.64e15 ms
       const where = epoch < 0 ? `before the epoch origin ${this.epochOrigin}` : `after the last epoch ${MAX_EPOCH}`;
       throw new RadiomarkRangeError(`${api}: "time" ${at} is ${where} of key family ${this.fingerprint}`, { api, field: 'time' });
     }

@@ -72,6 +72,7 @@ export const PARAM_NAMES: readonly (keyof KeyParams)[] = ['gamma', 'delta', 'con
  * @returns a new object with only the present parameters
  */
 export function checkParams(api: string, params: KeyParams): KeyParams {
+  if (params === null || typeof params !== 'object') throw typeError(api, 'params', 'an object of scheme parameters', params);
   const out: Record<string, unknown> = {};
   for (const name of PARAM_NAMES) {
     const v = params[name];

@@ -1,4 +1,4 @@
-import { checkArrayLike, checkId, checkInteger, checkOpenUnit, rangeError } from '../assert.js';
+import { checkArrayLike, checkId, checkInteger, checkOpenUnit, rangeError, typeError } from '../assert.js';
 import { RadiomarkRangeError } from '../errors.js';
 import { checkSecretKey } from '../key/family.js';
 import { MAX_CONTEXT_WIDTH } from '../key/params.js';
@@ -133,6 +133,7 @@ export interface GreenList {
  */
 export function createGreenList(options: GreenListOptions): GreenList {
   const api = 'createGreenList';
+  if (options === null || typeof options !== 'object') throw typeError(api, 'options', 'an object', options);
   const { key, gamma, contextWidth, vocabSize, kernels = 'auto' } = options;
   checkSecretKey(api, 'key', key);
   checkInteger(api, 'contextWidth', contextWidth, 0, MAX_CONTEXT_WIDTH);

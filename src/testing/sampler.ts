@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkInteger } from '../assert.js';
+import { checkArrayLike, checkFinite, checkInteger, checkNumber, rangeError } from '../assert.js';
 import { createRandom } from '../random/index.js';
 import { RadiomarkRangeError } from '../errors.js';
 import type { SampleOptions } from '../sampler/fused.js';
@@ -98,6 +98,16 @@ export interface ChiSquareResult {
   readonly draws: number;
 }
 
+/** Throws unless `cells` is array-like with every element a finite number in [0, max]. */
+function checkCells(field: string, cells: unknown, max: number): asserts cells is ArrayLike<number> {
+  checkArrayLike('chiSquareTest', field, cells);
+  for (let i = 0; i < cells.length; i++) {
+    const v = cells[i];
+    checkFinite('chiSquareTest', `${field}[${i}]`, v);
+    if (!(v >= 0 && v <= max)) throw rangeError('chiSquareTest', `${field}[${i}]`, max === 1 ? 'in [0, 1]' : 'a number >= 0', v);
+  }
+}
+
 /**
  * Pearson's chi-square goodness-of-fit test of observed counts against probabilities. Cells whose
  * expected count is below `minExpected` are pooled into one cell (and dropped if the pool is still
@@ -108,13 +118,19 @@ export interface ChiSquareResult {
  * @param probabilities - expected probabilities per cell (summing to 1)
  * @param minExpected - smallest expected count of a cell (default 5)
  * @returns the statistic, degrees of freedom and p-value
- * @throws RangeError when the arrays' lengths differ
+ * @throws TypeError when an argument or element is not a number (or the arrays are not
+ *   array-like); RangeError when the arrays' lengths differ, a count is negative or not finite, a
+ *   probability is outside [0, 1], or `minExpected` is not a finite number > 0
  * @example
  * ```ts
  * chiSquareTest([48, 52], [0.5, 0.5]).pValue; // 0.69
  * ```
  */
 export function chiSquareTest(counts: ArrayLike<number>, probabilities: ArrayLike<number>, minExpected = 5): ChiSquareResult {
+  checkCells('counts', counts, Infinity);
+  checkCells('probabilities', probabilities, 1);
+  checkFinite('chiSquareTest', 'minExpected', minExpected);
+  if (!(minExpected > 0)) throw rangeError('chiSquareTest', 'minExpected', 'a number > 0', minExpected);
   if (counts.length !== probabilities.length) {
     throw new RadiomarkRangeError(`chiSquareTest: ${counts.length} counts but ${probabilities.length} probabilities`, { api: 'chiSquareTest', field: 'probabilities' });
   }
@@ -153,16 +169,21 @@ export function chiSquareTest(counts: ArrayLike<number>, probabilities: ArrayLik
  * Upper tail `P(X >= x)` of a chi-square distribution with `dof` degrees of freedom (regularised
  * upper incomplete gamma, from radiomark/stats' log-space implementation).
  *
- * @param x - the statistic (>= 0)
- * @param dof - degrees of freedom (> 0)
+ * @param x - the statistic (>= 0; Infinity gives 0)
+ * @param dof - degrees of freedom (an integer >= 1)
  * @returns the p-value
+ * @throws TypeError when an argument is not a number; RangeError when `x` is negative or NaN, or
+ *   `dof` is not a safe integer >= 1
  * @example
  * ```ts
  * chiSquareSurvival(3.841, 1); // 0.05
  * ```
  */
 export function chiSquareSurvival(x: number, dof: number): number {
-  if (!(x > 0)) return 1;
+  checkNumber('chiSquareSurvival', 'x', x);
+  if (!(x >= 0)) throw rangeError('chiSquareSurvival', 'x', 'a number >= 0', x);
+  checkInteger('chiSquareSurvival', 'dof', dof, 1);
+  if (x === 0) return 1;
   return Math.exp(logGammaQ(dof / 2, x / 2));
 }
 

@@ -29,16 +29,6 @@ export const KNOWN_OPEN: KnownFinding[] = [
   { finding: 2, owner: 'cli', match: (f) => /^radiomark detect: no document could be read \(\d+ bad lines? skipped\)/.test(f.output ?? '') },
   { finding: 3, owner: 'cli', match: (f) => f.family === 'prompts' && /not valid UTF-8/.test(f.output ?? '') && /refused without naming/.test(f.detail) },
   { finding: 4, owner: 'perf', match: (f) => f.family === 'tokenizer' && /invalid UTF-8/.test(f.label ?? '') && /accepted/.test(f.detail) },
-  { finding: 6, owner: 'stats', match: (f) => f.api === 'ksPValue' && /no return/.test(f.detail) },
-  { finding: 7, owner: 'serve', match: (f) => f.api === 'chiSquareSurvival' },
-  { finding: 8, owner: 'serve', match: (f) => f.api === 'chiSquareTest' },
-  { finding: 9, owner: 'detect', match: (f) => f.api === 'randomizedPValue' && /NaN|binomialTail: "k" must be a number, got "\[object/.test(f.detail) },
-  { finding: 10, owner: 'serve', match: (f) => f.api === 'resolveParams' },
-  { finding: 11, owner: 'serve', match: (f) => f.api === 'serializeKey' && /Cannot read properties of null/.test(f.detail) },
-  { finding: 12, owner: 'serve', match: (f) => f.api === 'createGreenList' && /Cannot destructure/.test(f.detail) },
-  { finding: 13, owner: 'stats', match: (f) => f.api === 'holm' && /Invalid array length/.test(f.detail) },
-  { finding: 14, owner: 'serve', match: (f) => f.api === 'family.epochOf' && /Invalid time value/.test(f.detail) },
-  { finding: 15, owner: 'serve', match: (f) => /got \[object /.test(f.detail) && /^(wm\.|session\.|createGreenList)/.test(f.api ?? '') },
 ];
 
 /** The open finding `f` is, if any. */

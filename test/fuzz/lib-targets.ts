@@ -24,7 +24,6 @@ import {
   serializeKeyFamily,
 } from '../../src/key/index.js';
 import { createGreenList } from '../../src/scheme/index.js';
-import { resolveParams } from '../../src/scheme/config.js';
 import { checkKey, createDetector, createMultiKeyDetector, detectWindows, randomizedPValue } from '../../src/detect/index.js';
 import * as stats from '../../src/stats/index.js';
 import { hfTokenizerFromJson, loadTokenizer, normalizeText, type Tokenizer } from '../../src/tokenize/index.js';
@@ -77,7 +76,6 @@ export function libTargets(data: LibData): LibTarget[] {
     { api: 'family.epochOf', valid: () => [Date.UTC(2025, 5, 1)], call: (a) => createKeyFamily(key, { cohorts: 2, epochDays: 7, epochOrigin: '2025-01-01' }).epochOf(a[0] as never) },
     { api: 'family.cohortOf', valid: () => ['account-17'], call: (a) => family.cohortOf(a[0] as never) },
     { api: 'createGreenList', valid: () => [{ key, gamma: 0.25, contextWidth: 2, vocabSize: V }], call: (a) => createGreenList(a[0] as never) },
-    { api: 'resolveParams', valid: () => ['fuzz', key, { vocabSize: V }], call: (a) => resolveParams(a[0] as never, a[1] as never, a[2] as never) },
     { api: 'createWatermark', valid: () => [{ key, vocabSize: V, gamma: 0.25, delta: 2, contextWidth: 2 }], call: (a) => createWatermark(a[0] as never) },
     { api: 'wm.bias', valid: () => [logits(), [1, 2]], call: (a) => watermark().bias(a[0] as never, a[1] as never) },
     { api: 'wm.biasBatch', valid: () => [new Float32Array(2 * V), [[1, 2], [3, 4]]], call: (a) => watermark().biasBatch(a[0] as never, a[1] as never) },
