@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +96,7 @@ describe('finding 4: key material is never read as suspect text', () => {
     const r = await cli(['detect', '--key', f('key.json'), '--skip-bad-lines', '--json', d]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/with-key\/k\.jsonl holds the secret of key [0-9a-f]{16}: key material is never read/);
+    expect(r.stderr).toMatch(/with-key\/k\.jsonl:\d+ holds the secret of key [0-9a-f]{16}: key material is never read/);
   });
 
   it('refuses another key file, and a "secret" field, even when no loaded key matches', async () => {
@@ -108,7 +108,7 @@ describe('finding 4: key material is never read as suspect text', () => {
     const a = await cli(['detect', '--key', f('key.json'), '--skip-bad-lines', f('other.txt')]);
     expect(a.stderr).toMatch(/other\.txt is \(or holds\) a radiomark key file: key material is never read/);
     const b = await cli(['detect', '--key', f('key.json'), '--skip-bad-lines', '--json', f('edited.jsonl')]);
-    expect(b.stderr).toMatch(/edited\.jsonl holds a "secret" field with a hex key/);
+    expect(b.stderr).toMatch(/edited\.jsonl:2 holds a "secret" field with a hex key/);
     for (const r of [a, b]) {
       expect(r.code).toBe(2);
       expect((r.stdout + r.stderr).toLowerCase()).not.toContain(otherSecret.slice(0, 8));
@@ -155,6 +155,66 @@ describe('finding 4: a malformed key file is described, never quoted', () => {
     const r = await cli(['detect', '--key', f('key.json'), '--key', f('family.json'), f('suspect.jsonl')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`is a key family (fingerprint ${kg.stdout.trim()}): test it alone`);
+  });
+});
+
+describe('fuzz findings (qa\'s suite): named pipes, empty results, V8 text, messages that quote the key', () => {
+  it('a named pipe nothing writes to is refused (as --key and as an input) instead of blocking; one with a writer is read', async () => {
+    execFileSync('mkfifo', [f('nowriter.fifo')]);
+    execFileSync('mkfifo', [f('nowriter.jsonl')]);
+    const [asKey, asInput] = await Promise.all([
+      cli(['detect', '--key', f('nowriter.fifo'), f('suspect.jsonl')]),
+      cli(['detect', '--key', f('key.json'), f('nowriter.jsonl')]),
+    ]);
+    expect(asKey.code).toBe(2);
+    expect(asKey.stderr).toBe(`radiomark detect: --key ${f('nowriter.fifo')}: a named pipe that nothing wrote to within 10 s\n`);
+    expect(asInput.code).toBe(2);
+    expect(asInput.stderr).toBe(`radiomark detect: ${f('nowriter.jsonl')}: a named pipe that nothing wrote to within 10 s\n`);
+    execFileSync('mkfifo', [f('fed.jsonl')]);
+    const feeder = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(f('fed.jsonl'))}, require('fs').readFileSync(${JSON.stringify(f('suspect.jsonl'))}))`]);
+    const fedDone = new Promise((r) => feeder.on('close', r));
+    const fed = await cli(['detect', '--key', f('key.json'), '--json', f('fed.jsonl')]);
+    await fedDone;
+    expect(fed.code, fed.stderr).toBe(0);
+    expect((JSON.parse(fed.stdout) as DetectJson).documents).toBe(12);
+  });
+
+  it('when no document could be read, the message names the input and the first bad line', async () => {
+    writeFileSync(f('all-bad.jsonl'), '"a string"\n{"text": 1}\n');
+    const r = await cli(['detect', '--key', f('key.json'), '--skip-bad-lines', f('all-bad.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`radiomark detect: ${f('all-bad.jsonl')}: no document could be read: 2 bad lines skipped, the first ${f('all-bad.jsonl')}:1: expected a JSON object, got a string\n`);
+  });
+
+  it('invalid JSON is described in our words: V8 text that quotes the line never passes', async () => {
+    writeFileSync(f('nan.jsonl'), 'NaN\n');
+    const r = await cli(['detect', '--key', f('key.json'), f('nan.jsonl')]);
+    expect(r.stderr).toBe(`radiomark detect: ${f('nan.jsonl')}:1: not valid JSON (pass --skip-bad-lines to count such lines and continue)\n`);
+    writeFileSync(f('p.jsonl'), '{"prompt": "a"}\nNaN\n');
+    const p = await cli(['probe', '--endpoint', 'http://127.0.0.1:9/v1', '--prompts', f('p.jsonl'), '--out', f('p-out.jsonl')]);
+    expect(p.stderr).toBe(`radiomark probe: ${f('p.jsonl')}:2: not valid JSON\n`);
+  });
+
+  it('a message from another room that would quote the key\'s secret is withheld', async () => {
+    const tj = JSON.parse(readFileSync('test/fixtures/tokenizer/tiny-bpe/tokenizer.json', 'utf8')) as { model: { vocab: Record<string, unknown> } };
+    tj.model.vocab['gås'] = secret;
+    mkdirSync(f('secret-tok'));
+    writeFileSync(f('secret-tok/tokenizer.json'), JSON.stringify(tj));
+    const r = await cli(['detect', '--key', f('key.json'), '--tokenizer', f('secret-tok/tokenizer.json'), f('suspect.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--tokenizer ${f('secret-tok/tokenizer.json')}`); // where it came from is kept
+    expect(r.stderr).toContain('[key material withheld]');
+    expect(r.stderr.toLowerCase()).not.toContain(secret.slice(0, 8));
+  });
+
+  it('probe reports the first bad line in line order, a later line\'s bad UTF-8 byte after it', async () => {
+    writeFileSync(f('order.jsonl'), Buffer.concat([Buffer.from("{'prompt': 'x'}\n{\"prompt\": \"a"), Buffer.from([0x80]), Buffer.from('"}\n')]));
+    const p = await cli(['probe', '--endpoint', 'http://127.0.0.1:9/v1', '--prompts', f('order.jsonl'), '--out', f('order-out.jsonl')]);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(new RegExp(`^radiomark probe: ${f('order.jsonl')}:1: not valid JSON`));
+    writeFileSync(f('order2.jsonl'), Buffer.concat([Buffer.from('{"prompt": "x"}\n{"prompt": "a'), Buffer.from([0x80]), Buffer.from('"}\n')]));
+    const q = await cli(['probe', '--endpoint', 'http://127.0.0.1:9/v1', '--prompts', f('order2.jsonl'), '--out', f('order-out.jsonl')]);
+    expect(q.stderr).toBe(`radiomark probe: ${f('order2.jsonl')}:2: not valid UTF-8 (byte 0x80)\n`);
   });
 });
 

@@ -315,6 +315,15 @@ describe('errors', () => {
     expect([err.api, err.field]).toEqual(['loadTokenizer', 'model.vocab']);
   });
 
+  it('invalid UTF-8 in a tokenizer.json is refused naming the file and the byte, never read as U+FFFD (issue 13 fuzz finding 4)', async () => {
+    const text = readFileSync(FIXTURE, 'utf8');
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('"vocab"') + 10));
+    const bytes = readFileSync(FIXTURE);
+    const file = join(tmp, 'bad-utf8.json');
+    writeFileSync(file, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xfe]), bytes.subarray(at)]));
+    await inputError(file, file, `not valid UTF-8 (byte 0xff at byte ${at + 1})`);
+  });
+
   it('invalid tokenizer_config.json beside a valid tokenizer.json', async () => {
     const dir = join(tmp, 'bad-config');
     mkdirSync(dir);

@@ -8,6 +8,7 @@ import { isKeyFamily, type KeyFamily } from '../key/index.js';
 import type { DetectSettings } from './detect-options.js';
 import { loadTokenizer, type Tokenizer } from '../tokenize/index.js';
 import { CliError, fromUser, UsageError } from '../command/errors.js';
+import { withholdingSecrets } from './key-material.js';
 import { loadKeyFile, type LoadedKey } from './keyfile.js';
 import { openTokenizer } from './tokenizer.js';
 
@@ -132,6 +133,10 @@ export async function setupKeys(o: KeyFlags, warn: (s: string) => void, now = Da
   const first = keys[0]!;
   const family = isKeyFamily(first.key) ? { key: first.key, epochs: familyEpochs(first, first.key, o, now) } : undefined;
   if (!family && o.epochs !== undefined) throw new UsageError(`--epochs ${o.epochs}: --key ${first.path} is a single key, not a key family`);
-  const resolved = await resolveTokenizer(keys, o.tokenizer, o.tokens);
+  // A tokenizer file that quotes the secret must not bring it into a message.
+  const resolved = await withholdingSecrets(
+    keys.map((k) => k.secretHex()),
+    () => resolveTokenizer(keys, o.tokenizer, o.tokens),
+  );
   return { keys, family, tokenizer: resolved?.tok, tokenizerSpec: resolved?.spec, vocabSize: resolveVocab(keys, resolved?.tok, o.vocabSize) };
 }

@@ -26,6 +26,7 @@ import { resolveInputs, type ResolvedInputs } from './inputs.js';
 import type { PrepareConfig } from './prepare.js';
 import { scoreSources, type ScoreRun } from './score.js';
 import { summary } from './summary.js';
+import { withholdingSecrets } from './key-material.js';
 
 /** Inputs at least this large get tokenizer threads under --threads auto. */
 const AUTO_THREADS_BYTES = 16e6;
@@ -40,6 +41,15 @@ function threadCount(s: DetectSettings, io: Io, totalBytes: number | undefined):
   const n = s.threads ?? (io.entry && totalBytes !== undefined && totalBytes >= AUTO_THREADS_BYTES && cores >= 4 ? Math.min(cores - 1, 8) : 0);
   if (n > 0 && !io.entry) throw new UsageError('--threads needs the radiomark command (tokenizer threads run its entry module)');
   return n;
+}
+
+/** Why nothing could be tested: the inputs named, and the first bad line with its reason. */
+function noDocument(resolved: ResolvedInputs, bad: BadLines): string {
+  const names = resolved.sources.map((x) => (x.path === '-' ? '<stdin>' : x.path));
+  const inputs = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  const first = bad.examples[0];
+  if (!first) return `${inputs}: no document to test (${names.length === 1 ? 'the input holds' : 'the inputs hold'} none)`;
+  return `${inputs}: no document could be read: ${int(bad.total)} bad line${bad.total === 1 ? '' : 's'} skipped, the first ${first.where}: ${first.message}`;
 }
 
 /** The detector options of `--two-sided` / `--strata`. */
@@ -136,6 +146,14 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
   }
   const s = detectSettings(p);
   const k = await setupKeys(s, io.err);
+  return withholdingSecrets(
+    k.keys.map((x) => x.secretHex()),
+    () => test(s, k, io),
+  );
+}
+
+/** Reads the inputs, scores them, writes the outputs: everything after the keys are loaded. */
+async function test(s: DetectSettings, k: KeySetup, io: Io): Promise<number> {
   const prepare: PrepareConfig = { spec: { ...s.fields, vocabSize: k.vocabSize }, normalize: s.normalize, stripZeroWidth: s.stripZeroWidth };
   const resolved = await resolveInputs(s.inputs);
   for (const u of resolved.unreadable) io.err(`warning: skipping ${u.path}: ${u.reason}\n`);
@@ -155,9 +173,7 @@ async function run(argv: readonly string[], io: Io): Promise<number> {
     bad,
   );
   line.done();
-  if (scored.corpus.documents === 0) {
-    throw new CliError(bad.total ? `no document could be read (${int(bad.total)} bad line${bad.total === 1 ? '' : 's'} skipped)` : 'the inputs hold no document');
-  }
+  if (scored.corpus.documents === 0) throw new CliError(noDocument(resolved, bad));
   const out = runJson(s, k, prepare, { filter, strata: strataRef }, resolved, scored, bad, threads);
   if (s.reportPath !== undefined) await writeReport(s.reportPath, out, scored, k);
   io.out(s.json ? `${JSON.stringify(out)}\n` : summary(out, s.reportPath));

@@ -55,17 +55,21 @@ export class KeyMaterialScan {
    * Looks at the next chunk (with the end of the previous one).
    *
    * @param chunk - the bytes just read
-   * @returns why the input must be refused (never quoting it), or undefined
+   * @returns why the input must be refused (never quoting it) and where in `chunk` the find
+   *   begins (negative when it began in the previous chunk), or undefined
    */
-  scan(chunk: Uint8Array): string | undefined {
-    const buf = this.tail.length ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  scan(chunk: Uint8Array): { why: string; at: number } | undefined {
+    const tail = this.tail.length;
+    const buf = tail ? Buffer.concat([this.tail, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     this.tail = Buffer.from(buf.subarray(Math.max(0, buf.length - OVERLAP)));
     for (const s of this.secrets) {
-      if (s.hex.some((h) => buf.includes(h))) return `holds the secret of key ${s.fingerprint}`;
+      const at = Math.min(...s.hex.map((h) => buf.indexOf(h)).filter((i) => i >= 0));
+      if (at !== Infinity) return { why: `holds the secret of key ${s.fingerprint}`, at: at - tail };
     }
-    if (buf.includes(KEY_FILE_MARK)) return 'is (or holds) a radiomark key file';
+    const mark = buf.indexOf(KEY_FILE_MARK);
+    if (mark >= 0) return { why: 'is (or holds) a radiomark key file', at: mark - tail };
     for (let at = buf.indexOf(SECRET_FIELD); at >= 0; at = buf.indexOf(SECRET_FIELD, at + 1)) {
-      if (secretFieldAt(buf, at)) return 'holds a "secret" field with a hex key';
+      if (secretFieldAt(buf, at)) return { why: 'holds a "secret" field with a hex key', at: at - tail };
     }
     return undefined;
   }
@@ -105,4 +109,36 @@ export function quotesAny(message: string, runs: readonly string[]): boolean {
     for (let i = 0; i + 8 <= r.length; i++) if (m.includes(r.slice(i, i + 8))) return true;
     return false;
   });
+}
+
+/**
+ * `text` with every run of hex digits that quotes 8 or more consecutive characters of one of
+ * `secrets` replaced by `[key material withheld]`; the rest (file, line, field) is kept.
+ *
+ * @param text - a message or stack trace about to be printed
+ * @param secrets - the secrets in use (hex)
+ */
+export function withholdSecrets(text: string, secrets: readonly string[]): string {
+  return text.replace(/[0-9a-fA-F]{8,}/g, (run) => (quotesAny(run, secrets) ? '[key material withheld]' : run));
+}
+
+/**
+ * Runs `f`; an error it throws whose message (or stack) would quote one of `secrets` (another
+ * room's message quoting a tokenizer file or an input that holds the secret) has those digits
+ * withheld before it goes on: a safety net under the scan of every input. The error keeps its
+ * class, code and data, so it maps to the same exit status.
+ *
+ * @param secrets - the secrets in use (hex)
+ * @param f - the work
+ */
+export async function withholdingSecrets<T>(secrets: readonly string[], f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof Error && quotesAny(`${e.message}\n${e.stack ?? ''}`, secrets)) {
+      e.message = withholdSecrets(e.message, secrets);
+      if (e.stack !== undefined) e.stack = withholdSecrets(e.stack, secrets);
+    }
+    throw e;
+  }
 }

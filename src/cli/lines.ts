@@ -6,6 +6,10 @@
  */
 import { describe } from '../assert.js';
 import type { BadSink } from './bad-lines.js';
+import { firstInvalidUtf8 } from '../tokenize/utf8.js';
+
+/** Where the first byte that breaks UTF-8 is (the tokenizer room's helper, used by every CLI reader). */
+export { firstInvalidUtf8 };
 
 /** The longest line accepted, in bytes (V8 strings top out near 512 MiB). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
@@ -141,7 +145,7 @@ export function parseJsonLine(s: string, where: string, bad: BadSink): { value: 
   try {
     return { value: JSON.parse(s) as unknown };
   } catch (e) {
-    bad.add(where, 'invalidJson', `not valid JSON: ${jsonReason(e, s)}`);
+    bad.add(where, 'invalidJson', `not valid JSON${jsonReason(e, s)}`);
     return undefined;
   }
 }
@@ -155,23 +159,32 @@ function isBlank(s: string): boolean {
 }
 
 /**
- * What `JSON.parse` objected to, without the input it quotes (V8 quotes part of the text in some
- * messages, and the text may be anything, a secret included).
+ * What `JSON.parse` objected to, in its own words up to the first quote: V8 quotes the input in
+ * some messages (`"NaN" is not valid JSON`), and the input may be anything, a secret included, so
+ * nothing from a quote on is kept. Empty when nothing is left (the caller says "not valid JSON").
  *
  * @param e - the error `JSON.parse` threw
- * @returns the reason, e.g. `Unterminated string`
+ * @returns the reason, e.g. `Unterminated string`, or `''`
  */
 export function jsonError(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  return msg.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+  const unquoted = msg.split('"')[0]!.replace(/ in JSON at position \d+.*$/s, '').replace(/ at position \d+.*$/s, '');
+  return unquoted.replace(/[\s,]+$/, '');
 }
 
-/** {@link jsonError} with the character position and a little context from the line. */
+/** `not valid JSON`, with {@link jsonError}'s reason when there is one. */
+export function notJson(e: unknown): string {
+  const why = jsonError(e);
+  return `not valid JSON${why ? ` (${why})` : ''}`;
+}
+
+/** `not valid JSON`, {@link jsonError}'s reason, and the character position with a little context. */
 function jsonReason(e: unknown, line: string): string {
   const at = /position (\d+)/.exec(e instanceof Error ? e.message : '');
   const pos = at ? Number(at[1]) : undefined;
   const near = pos !== undefined ? ` at character ${pos + 1} (near ${describe(line.slice(Math.max(0, pos - 10), pos + 10))})` : '';
-  return `${jsonError(e)}${near}`;
+  const why = jsonError(e);
+  return `${why ? `: ${why}` : ''}${near}`;
 }
 
 /** A size cap in words: `256 MiB`, or bytes below 1 MiB. */
@@ -184,40 +197,4 @@ export function hex2(b: number): string {
   return b.toString(16).padStart(2, '0');
 }
 
-/**
- * Offset of the first byte that breaks UTF-8 in `buf` (only called on the error path).
- *
- * @returns the offset, or `buf.length` when the whole buffer is valid
- */
-export function firstInvalidUtf8(buf: Uint8Array): number {
-  let i = 0;
-  while (i < buf.length) {
-    const b = buf[i]!;
-    let need: number;
-    let min: number;
-    if (b < 0x80) {
-      i++;
-      continue;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      min = 0x800;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    } else return i;
-    if (i + need >= buf.length) return i; // truncated sequence
-    let cp = b & (0x3f >> need);
-    for (let k = 1; k <= need; k++) {
-      const c = buf[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
-    i += need + 1;
-  }
-  return buf.length;
-}
 

@@ -11,10 +11,44 @@ import { CliError, fsReason, jsonValue, typeName } from '../command/errors.js';
 import { getField } from './documents.js';
 import { readCapped } from './files.js';
 import { KeyMaterialScan, keyMaterialMessage } from './key-material.js';
-import { firstInvalidUtf8, jsonError } from './lines.js';
+import { FATAL, firstInvalidUtf8, hex2, notJson } from './lines.js';
 
 /** The largest prompts file read. */
 const MAX_PROMPTS_BYTES = 256 * 1024 * 1024;
+
+/** The first byte that is not ASCII white space or a byte-order mark (undefined when none). */
+function firstNonBlank(buf: Uint8Array): number | undefined {
+  let i = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+  return buf[i];
+}
+
+/**
+ * The non-blank lines of a prompts file, each decoded as strict UTF-8 when it is reached, so that
+ * the first error reported is the first in line order (a later line's bad byte never hides an
+ * earlier bad line).
+ *
+ * @throws CliError `file:line: not valid UTF-8 (byte 0x..)`
+ */
+function* promptLines(buf: Buffer, path: string): Generator<{ lineText: string; where: string }> {
+  let start = 0;
+  for (let i = 0; start < buf.length; i++) {
+    const nl = buf.indexOf(10, start);
+    const end = nl < 0 ? buf.length : nl;
+    const bytes = buf.subarray(start, end);
+    start = end + 1;
+    const where = `${path}:${i + 1}`;
+    let raw: string;
+    try {
+      raw = FATAL.decode(bytes);
+    } catch {
+      throw new CliError(`${where}: not valid UTF-8 (byte 0x${hex2(bytes[firstInvalidUtf8(bytes)]!)})`);
+    }
+    if (i === 0 && raw.charCodeAt(0) === 0xfeff) raw = raw.slice(1);
+    const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (lineText.trim() !== '') yield { lineText, where };
+  }
+}
 
 /** One prompt to send. */
 export interface PromptItem {
@@ -35,26 +69,14 @@ export interface PromptItem {
 export async function readPrompts(path: string, promptField: string, idField: string): Promise<PromptItem[]> {
   const buf = await readCapped(path, MAX_PROMPTS_BYTES, `--prompts ${path}`);
   const keyMaterial = new KeyMaterialScan([]).scan(buf);
-  if (keyMaterial !== undefined) throw new CliError(keyMaterialMessage(`--prompts ${path}`, keyMaterial, 'sent to an endpoint'));
+  if (keyMaterial !== undefined) throw new CliError(keyMaterialMessage(`--prompts ${path}`, keyMaterial.why, 'sent to an endpoint'));
   if (buf.length === 0) throw new CliError(`--prompts ${path}: empty file`);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    const off = firstInvalidUtf8(buf);
-    const line = buf.subarray(0, off).toString('latin1').split('\n').length;
-    throw new CliError(`${path}:${line}: not valid UTF-8 (byte 0x${buf[off]!.toString(16).padStart(2, '0')})`);
-  }
   const ext = extname(path).toLowerCase();
-  const jsonl = ext === '.jsonl' || ext === '.ndjson' || (ext !== '.txt' && text.trimStart().startsWith('{'));
-  const lines = text.split('\n');
+  const jsonl = ext === '.jsonl' || ext === '.ndjson' || (ext !== '.txt' && firstNonBlank(buf) === 0x7b);
   const items: PromptItem[] = [];
   const ids = new Map<string, string>();
   const seen = new Map<string, number>();
-  lines.forEach((raw, i) => {
-    const lineText = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (lineText.trim() === '') return;
-    const where = `${path}:${i + 1}`;
+  for (const { lineText, where } of promptLines(buf, path)) {
     let prompt: string;
     let id: string | undefined;
     if (jsonl) {
@@ -62,7 +84,7 @@ export async function readPrompts(path: string, promptField: string, idField: st
       try {
         v = JSON.parse(lineText);
       } catch (e) {
-        throw new CliError(`${where}: not valid JSON (${jsonError(e)})`);
+        throw new CliError(`${where}: ${notJson(e)}`);
       }
       if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`${where}: expected a JSON object, got ${typeName(v)}`);
       const p = getField(v, promptField);
@@ -90,7 +112,7 @@ export async function readPrompts(path: string, promptField: string, idField: st
     if (prev !== undefined) throw new CliError(`${where}: duplicate id ${describe(id)} (first at ${prev})`);
     ids.set(id, where);
     items.push({ id, prompt, where });
-  });
+  }
   if (items.length === 0) throw new CliError(`--prompts ${path}: no prompts (only blank lines)`);
   return items;
 }

@@ -5,10 +5,10 @@
  * @module
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { CliError, fsReason } from '../command/errors.js';
 import type { BadSink } from './bad-lines.js';
+import { fileChunks } from './files.js';
 import type { InputSource } from './inputs.js';
 import { keyMaterialMessage, type KeyMaterialScan } from './key-material.js';
 import { FATAL, firstInvalidUtf8, hex2, LineSplitter, MAX_LINE_BYTES, sizeText } from './lines.js';
@@ -93,7 +93,7 @@ class SourceRead {
   /** Takes one chunk; false when reading must stop (over the cap). */
   take(chunk: Uint8Array): boolean {
     const found = this.o.scan?.scan(chunk);
-    if (found !== undefined) throw new CliError(keyMaterialMessage(this.name, found));
+    if (found !== undefined) throw new CliError(keyMaterialMessage(this.where(chunk, found.at), found.why));
     this.hash.update(chunk);
     this.bytes += chunk.length;
     this.h.onBytes?.(chunk.length);
@@ -114,6 +114,14 @@ class SourceRead {
     return false;
   }
 
+  /** The input, and for JSONL the line, that byte `at` of `chunk` (the next chunk to take) falls in. */
+  where(chunk: Uint8Array, at: number): string {
+    if (this.fmt !== 'jsonl') return this.name;
+    let line = this.lines.count + 1;
+    for (let i = 0; i < at; i++) if (chunk[i] === 10) line++;
+    return `${this.name}:${line}`;
+  }
+
   stats(lines: number, blankLines: number): ReadStats {
     return { sha256: this.hash.digest('hex'), bytes: this.bytes, lines, blankLines, truncated: this.truncated };
   }
@@ -121,14 +129,17 @@ class SourceRead {
 
 /** Reads chunks into `r` until the end, or until `r` says stop. */
 async function pump(r: SourceRead, iter: AsyncIterator<Uint8Array>): Promise<void> {
+  let ended = false;
   try {
     for (;;) {
       const { value, done } = await iter.next();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       if (value.length === 0) continue;
       if (!r.take(value)) {
         r.truncated = true;
-        await iter.return?.();
         return;
       }
       await r.h.afterChunk?.();
@@ -136,6 +147,10 @@ async function pump(r: SourceRead, iter: AsyncIterator<Uint8Array>): Promise<voi
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`${r.name}: ${fsReason(e)}`);
+  } finally {
+    // Stopped early (over the cap, a bad line, key material): release the file. An open file
+    // left behind keeps the process from exiting.
+    if (!ended) await iter.return?.(undefined)?.catch(() => undefined);
   }
 }
 
@@ -193,10 +208,10 @@ export async function readSource(source: InputSource, o: ReadOptions, handlers: 
   return r.stats(count, blank);
 }
 
-/** The byte stream of an input: the file, or standard input for `-`. */
+/** The byte stream of an input: the file (named pipes waited on, see `openForReading`), or standard input for `-`. */
 export function openSource(s: InputSource, stdin: ByteSource | undefined): ByteSource {
   if (s.path === '-') return stdin ?? (async function* (): AsyncGenerator<Uint8Array> {})();
-  return createReadStream(s.path, { highWaterMark: 1 << 18 }); // 256 KiB: smooth progress, no measurable cost
+  return fileChunks(s.path, s.path);
 }
 
 /** The format implied by a file name, or undefined when the content must decide. */

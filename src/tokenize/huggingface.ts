@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
-import { checkId, rangeError, typeError } from '../assert.js';
+import { checkId, describe, rangeError, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
 import { MAX_VOCAB_SIZE } from '../key/params.js';
 import type { Tokenizer } from './types.js';
+import { firstInvalidUtf8 } from './utf8.js';
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +46,7 @@ function checkVocabIds(api: string, source: string, vocab: object): void {
   for (const [token, id] of Object.entries(vocab)) {
     if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= MAX_VOCAB_SIZE) {
       const shown = token.length > 20 ? `${JSON.stringify(token.slice(0, 20))}...` : JSON.stringify(token);
-      throw bad(api, source, `"model"."vocab" maps ${shown} to ${JSON.stringify(id)}; ids must be integers in [0, ${MAX_VOCAB_SIZE})`, 'model.vocab');
+      throw bad(api, source, `"model"."vocab" maps ${shown} to ${describe(id)}; ids must be integers in [0, ${MAX_VOCAB_SIZE})`, 'model.vocab');
     }
   }
 }
@@ -193,12 +194,20 @@ async function build(api: string, source: string, tokenizerJson: unknown, config
 }
 
 async function readJson(api: string, path: string): Promise<unknown> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw bad(api, JSON.stringify(path), code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'unknown error'})`, 'path', e);
+  }
+  let text: string;
+  try {
+    // Strict: a replacement character would silently give another vocabulary than the model's.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    const at = firstInvalidUtf8(bytes);
+    throw bad(api, JSON.stringify(path), `not valid UTF-8 (byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')} at byte ${at + 1})`, 'path', e);
   }
   try {
     return JSON.parse(text);

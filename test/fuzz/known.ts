@@ -24,12 +24,7 @@ export interface KnownFinding {
   match(f: FindingText): boolean;
 }
 
-export const KNOWN_OPEN: KnownFinding[] = [
-  { finding: 1, owner: 'cli', match: (f) => f.family === 'fs' && /FIFO (given as input|as --key)/.test(f.label ?? '') && /no exit/.test(f.detail) },
-  { finding: 2, owner: 'cli', match: (f) => /^radiomark detect: no document could be read \(\d+ bad lines? skipped\)/.test(f.output ?? '') },
-  { finding: 3, owner: 'cli', match: (f) => f.family === 'prompts' && /not valid UTF-8/.test(f.output ?? '') && /refused without naming/.test(f.detail) },
-  { finding: 4, owner: 'perf', match: (f) => f.family === 'tokenizer' && /invalid UTF-8/.test(f.label ?? '') && /accepted/.test(f.detail) },
-];
+export const KNOWN_OPEN: KnownFinding[] = [];
 
 /** The open finding `f` is, if any. */
 export function knownOpen(f: FindingText): KnownFinding | undefined {
