@@ -12,6 +12,22 @@
  */
 import { RadiomarkRangeError, RadiomarkTypeError } from './errors.js';
 
+/** A run of 8 or more hex digits: possibly key material, never quoted from an untrusted file. */
+export const HEX_RUN = /[0-9a-f]{8,}/i;
+
+/**
+ * Describes a value read from a file the user handed us (a key file, a result file) without ever
+ * quoting what could be key material: a string is quoted only when it is at most 40 characters and
+ * holds no run of 8 hex digits, else described by its length; anything else as {@link describe}.
+ *
+ * @param value - a parsed JSON value
+ * @returns a short description that never carries 8 consecutive hex digits of a string
+ */
+export function describeUntrusted(value: unknown): string {
+  if (typeof value === 'string' && (value.length > 40 || HEX_RUN.test(value))) return `a string of ${value.length} characters (not shown)`;
+  return describe(value);
+}
+
 /**
  * Describes a value for an error message without ever throwing and without quoting large content:
  * numbers as written (`-0` kept), strings JSON-quoted and cut at 40 characters, bigints with `n`,

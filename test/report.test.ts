@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { esc } from '../src/report/escape.js';
 import { renderReport } from '../src/report/html.js';
+import { parseDetectJson } from '../src/report/validate.js';
 import { createWatermark, parseKey } from '../src/index.js';
 import { loadTokenizer } from '../src/tokenize/index.js';
 import { runCli, scratch } from './cli-helpers.js';
@@ -47,6 +48,33 @@ describe('renderReport (string checks)', () => {
     const html = renderReport(syntheticRun());
     expect((html.match(/<tr><td class="n">\d+<\/td><td>suspect/g) ?? []).length).toBe(100);
     expect(html).toContain('The first 100 are shown; the JSON output (--json) has all 150.');
+  });
+});
+
+describe('parseDetectJson never quotes what could be key material', () => {
+  // Fuzz finding (docs/testing.md): a result file with a key's secret planted in a string field was
+  // refused with 40 characters of that field quoted. The refusal now describes it by its length.
+  const secret = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+  const messageOf = (text: string): string => {
+    try {
+      parseDetectJson(text, 'result.json');
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('parseDetectJson accepted a damaged file');
+  };
+  it.each([
+    ['format', JSON.stringify({ format: secret })],
+    ['version', JSON.stringify({ format: 'radiomark-detect', version: secret })],
+    ['the whole file', JSON.stringify(secret)],
+  ])('a secret in %s is described, not quoted', (_where, text) => {
+    const m = messageOf(text);
+    expect(m).toContain('result.json');
+    expect(m).toMatch(/a string of 64 characters \(not shown\)/);
+    expect(m).not.toMatch(/[0-9a-f]{8}/i);
+  });
+  it('a short harmless value is still quoted, so the message stays useful', () => {
+    expect(messageOf(JSON.stringify({ format: 'wrong' }))).toContain('"wrong"');
   });
 });
 

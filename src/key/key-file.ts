@@ -1,5 +1,5 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { describe, typeError } from '../assert.js';
+import { describeUntrusted, HEX_RUN, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
 import { checkFamilyOptions, checkKeyFamily, checkSecretKey, familyMaster, KeyFamily, shapeProblem } from './family.js';
 import { checkParams, paramProblem, PARAM_NAMES } from './params.js';
@@ -99,8 +99,6 @@ function fail(api: string, source: string, field: string | undefined, message: s
   throw new RadiomarkError('KEY_FORMAT', `${api}: ${source}: ${message}`, { api, field });
 }
 
-/** A run of 8 or more hex digits: possibly key material, never quoted from a key file. */
-const HEX_RUN = /[0-9a-f]{8,}/i;
 /** A run of 16 or more hex digits: refused where no key material belongs (a tokenizer name). */
 const KEY_LIKE = /[0-9a-f]{16,}/i;
 
@@ -111,8 +109,7 @@ const KEY_LIKE = /[0-9a-f]{16,}/i;
  */
 function got(value: unknown): string {
   if (value === undefined) return 'nothing (field missing)';
-  if (typeof value === 'string') return value.length <= 40 && !HEX_RUN.test(value) ? describe(value) : `a string of ${value.length} characters (not shown)`;
-  return describe(value);
+  return describeUntrusted(value);
 }
 
 /** A field name for a message: as written when it is safe to show (see {@link got}). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describe } from '../assert.js';
+import { describeUntrusted } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
 import { DETECT_JSON_FORMAT, DETECT_JSON_VERSION, type DetectJson } from './model.js';
 
@@ -203,17 +203,17 @@ export function parseDetectJson(text: string, source: string): DetectJson {
   } catch {
     throw bad('', `not valid JSON (${text.trim() === '' ? 'empty' : 'truncated or malformed'}); expected the output of radiomark detect --json`);
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('', `expected a JSON object (the output of radiomark detect --json), got ${describe(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad('', `expected a JSON object (the output of radiomark detect --json), got ${describeUntrusted(v)}`);
   const o = v as Record<string, unknown>;
   if (o.format !== DETECT_JSON_FORMAT) {
-    throw bad('format', `field "format" must be "${DETECT_JSON_FORMAT}" (the output of radiomark detect --json), got ${o.format === undefined ? 'nothing' : describe(o.format)}`);
+    throw bad('format', `field "format" must be "${DETECT_JSON_FORMAT}" (the output of radiomark detect --json), got ${o.format === undefined ? 'nothing' : describeUntrusted(o.format)}`);
   }
-  if (o.version !== DETECT_JSON_VERSION) throw bad('version', `field "version" ${describe(o.version)} is not supported (expected ${DETECT_JSON_VERSION})`);
+  if (o.version !== DETECT_JSON_VERSION) throw bad('version', `field "version" ${describeUntrusted(o.version)} is not supported (expected ${DETECT_JSON_VERSION})`);
   try {
     document(o, '');
   } catch (e) {
     if (!(e instanceof Shape)) throw e;
-    throw bad(e.path, `field "${e.path}" must be ${e.expected}, got ${e.value === undefined ? 'nothing (the field is missing)' : describe(e.value)}`);
+    throw bad(e.path, `field "${e.path}" must be ${e.expected}, got ${e.value === undefined ? 'nothing (the field is missing)' : describeUntrusted(e.value)}`);
   }
   return o as unknown as DetectJson;
 }
