@@ -1,11 +1,13 @@
 import { rangeError, typeError } from '../assert.js';
+import { MAX_VOCAB_SIZE } from '../limits.js';
+
+// The key room's public API names the bound (radiomark/key); it lives in src/limits.ts so that the
+// tokenizer room can apply it without importing keys.
+export { MAX_VOCAB_SIZE } from '../limits.js';
 import type { KeyParams } from './secret-key.js';
 
 /** Largest supported context width (number of preceding ids in a window). */
 export const MAX_CONTEXT_WIDTH = 8;
-
-/** Largest supported vocabulary size (the per-token table holds 4 bytes per id: 64 MiB at this size). */
-export const MAX_VOCAB_SIZE = 2 ** 24;
 
 /**
  * @internal What is wrong with one field: what it must be, and whether the type (rather than the

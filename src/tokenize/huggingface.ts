@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { checkId, describe, rangeError, typeError } from '../assert.js';
 import { RadiomarkError } from '../errors.js';
-import { MAX_VOCAB_SIZE } from '../key/params.js';
+import { MAX_VOCAB_SIZE } from '../limits.js';
 import type { Tokenizer } from './types.js';
 import { firstInvalidUtf8 } from './utf8.js';
 
