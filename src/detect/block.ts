@@ -1,8 +1,8 @@
 /**
  * The pending block of the scoring pipeline: the token ids of the documents read since the last
- * flush, and one record per candidate position (a position that passed R0, R1, the filter and the
- * scope, and still awaits deduplication and its colour). Fixed-size typed arrays, grown only when
- * a document is longer than the buffer: nothing is allocated per position.
+ * flush, and one record per candidate position (a position that passed R0, R1 (docs/detection.md),
+ * the filter and the scope, and still awaits deduplication and its colour). Fixed-size typed
+ * arrays, grown only when a document is longer than the buffer: nothing is allocated per position.
  *
  * @module
  */

@@ -47,11 +47,12 @@ export interface KeyCheckResult {
 }
 
 /**
- * Key acceptance check (N1): scores a clean corpus under the key and tests that the key behaves like
- * the null it promises: green rate consistent with `greenProbability` in both directions (exact
- * binomial tails on the deduplicated corpus) and per-document p-values uniform (KS). Run it before
- * deploying a key; generate another key when it is rejected. Each check runs at `alpha`, so a good
- * key is rejected with probability at most about `3 alpha`.
+ * Key acceptance check (N1 of docs/detection.md, "Key acceptance"): scores a clean corpus under the
+ * key and tests that the key behaves like the null it promises: green rate consistent with
+ * `greenProbability` in both directions (exact binomial tails on the deduplicated corpus) and
+ * per-document p-values uniform (KS). Run it before deploying a key; generate another key when it
+ * is rejected. Each check runs at `alpha`, so a good key is rejected with probability at most about
+ * `3 alpha`.
  *
  * Per-document p-values are randomized (`P(X > k) + U P(X = k)`, U from a seeded hash): exact
  * binomial p-values of short documents are discrete and stochastically larger than uniform, so a KS

@@ -1,6 +1,7 @@
 /**
- * The R2-R4 deduplication set: 64-bit pair fingerprints in one open-addressing table (linear
- * probing, 8 bytes per slot), filled a block at a time in the order of the table.
+ * The deduplication set (rules R2-R4 of docs/detection.md): 64-bit pair fingerprints in one
+ * open-addressing table (linear probing, 8 bytes per slot), filled a block at a time in the order
+ * of the table.
  *
  * A slot's home is `floor(h * slots / 2^32)` for the fingerprint's 32-bit hash `h`, so the home
  * grows with `h` and any table size works: the table grows by 1.4x when it would pass 80% full,

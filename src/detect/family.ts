@@ -1,5 +1,5 @@
 /**
- * The key-family test and attribution (issue 11; docs/detection.md, "Key families"), read from a
+ * The key-family test and attribution (docs/detection.md, "Key families"), read from a
  * {@link Tally} whose N deduplicated pairs were coloured under every member key in one pass.
  *
  * Null: the suspect never saw text marked by any member. Member keys are independent PRF keys, so

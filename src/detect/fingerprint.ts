@@ -1,6 +1,6 @@
 /**
  * Fingerprints of token-id tuples and a compact open-addressing set of them, for the detector's
- * deduplication (R2-R4), prompt exclusion (R1) and reference filter.
+ * deduplication (R2-R4), prompt exclusion (R1) and reference filter (rules of docs/detection.md).
  *
  * A fingerprint is 64 bits held as two 32-bit words `(lo, hi)`. Bit 31 of `hi` is always set (it
  * marks an occupied slot), so a slot whose `hi` word is 0 is empty.

@@ -1,7 +1,7 @@
 /**
- * The investigation side: a corpus-level radioactivity detector with exact statistics and an
- * honest null (position rules R0-R4 and the filter, a compact deduplication set, the pooled exact
- * binomial test, decoy keys, key acceptance, windowed and multi-key detection).
+ * The investigation side: a corpus-level radioactivity detector with exact statistics and an honest
+ * null (position rules R0-R4 of docs/detection.md and the filter, a compact deduplication set, the
+ * pooled exact binomial test, decoy keys, key acceptance, windowed and multi-key detection).
  *
  * @module radiomark/detect
  */

@@ -1,7 +1,7 @@
 /**
  * Validation of {@link DetectorOptions}: the one place that turns what a caller passed into the
  * resolved parameters and rules the scoring engine runs on. Every error names the API and the
- * field (src/assert.ts, src/errors.ts).
+ * field (src/assert.ts, src/errors.ts). Rule labels (R0-R4) are those of docs/detection.md.
  *
  * @module
  */

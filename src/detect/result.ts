@@ -206,7 +206,7 @@ function curvePoints(t: Tally, p: number, alternative: Alternative, M: number): 
   return out;
 }
 
-/** The decoy-key check (N3): rank p-value and KS uniformity of the decoys' randomized p-values. */
+/** The decoy-key check (N3 of docs/detection.md, "Decoy keys"): rank p-value and KS uniformity of the decoys' randomized p-values. */
 function decoyReport(t: Tally, M: number, p: number, realLog10: number | null, alternative: Alternative): DecoyReport {
   const N = t.scored;
   const values: number[] = [];

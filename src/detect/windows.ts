@@ -14,7 +14,7 @@ export interface WindowOptions extends Omit<DetectorOptions, 'budget' | 'curve' 
    * windows overlap and a last window ending at the final scored position is added.
    */
   readonly step?: number;
-  /** The prompt that produced the text (R1). */
+  /** The prompt that produced the text (rule R1 of docs/detection.md). */
   readonly promptTokens?: ArrayLike<number>;
 }
 

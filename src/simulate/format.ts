@@ -12,7 +12,7 @@ import { formatLog10 } from './pipeline.js';
 import { ATTACK_KNOBS, type AttackName } from './attack.js';
 import type { AccountsResult, FamilyDetection } from './accounts.js';
 
-/** Published figures the default setting can be compared with (detection brief, section 5). */
+/** Published figures the default setting can be compared with (`source` names the paper and the output file they come from). */
 export const PUBLISHED = Object.freeze({
   source: 'Sander et al. 2024, "Watermarking makes language models radioactive", facebookresearch/radioactive-watermark output_closed_supervised_0p05',
   setting: 'closed model, 5% of fine-tuning data watermarked, h = 2, gamma 0.25, delta 3, neural student (Llama-1 7B)',

@@ -53,10 +53,10 @@ const MAX_REJECTIONS = 10_000;
 
 /**
  * A student: the n-gram model, mixed with probability `copy` with a copy mechanism that continues
- * an earlier occurrence of the last two tokens in the same text (prompt included), the way an
- * LLM's induction heads repeat what is in their context. The copy part is what makes the
- * prompt-copying control meaningful: a student prompted with watermarked text reproduces some of
- * it verbatim, and only rule R1 (drop windows that occur in the prompt) keeps that from being
+ * an earlier occurrence of the last two tokens in the same text (prompt included), the way an LLM's
+ * induction heads repeat what is in their context. The copy part is what makes the prompt-copying
+ * control meaningful: a student prompted with watermarked text reproduces some of it verbatim, and
+ * only rule R1 of docs/detection.md (drop windows that occur in the prompt) keeps that from being
  * scored as evidence.
  *
  * `P(x | text) = copy · P_copy(x | text) + (1 - copy) · P_ngram(x | text)` when the last two tokens

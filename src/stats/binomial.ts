@@ -1,6 +1,7 @@
 /**
  * Binomial tail probabilities in log space, exact to about 1e-12 relative in the log from ordinary
- * values down to tails far below the float64 range (n = 10^7, log10 p = -10^6 and beyond).
+ * values down to tails far below the float64 range (n = 10^7, log10 p = -10^6 and beyond). The
+ * accuracy and cost figures below are measured by `npx tsx scripts/stats-accuracy.ts`.
  *
  * Method. For X ~ Bin(n, p), with c = (n + 1) p (the pmf increases below c and decreases above):
  * - the tail on the far side of c is summed directly, starting at its largest term, as
@@ -104,15 +105,15 @@ export function checkBinomialArgs(api: string, k: unknown, n: unknown, p: unknow
  *
  * Accurate to about 1e-12 relative in `log10PValue` everywhere (measured against 60-digit mpmath
  * sums for n up to 10^7 and log10 p down to -6e6, and for p from 1e-15 down to the smallest double
- * and within 2^-53 of 1, see test/vectors/binomial.json); `log10PValue` never underflows and is
- * finite for every possible event (k <= n). Sanity bound (Chernoff): for k/n > p, ln P <= -n KL(k/n || p), with equality at
- * k = n.
+ * and within 2^-53 of 1, see test/vectors/binomial.json: worst 3.2e-13); `log10PValue` never
+ * underflows and is finite for every possible event (k <= n). Sanity bound (Chernoff): for k/n > p,
+ * ln P <= -n KL(k/n || p), with equality at k = n.
  *
  * Edge cases: k <= 0 gives exactly `{ pValue: 1, log10PValue: 0 }`; k > n is an impossible event and
  * gives `{ pValue: 0, log10PValue: -Infinity }` (the only way to get -Infinity).
  *
  * Cost: O(1) terms far in a tail, about 10 sqrt(n p (1 - p)) cheap steps next to the mean
- * (~0.1 ms at n = 10^7).
+ * (about 0.04 ms at n = 10^7, p = 1/2, k at the mean, on a busy 2-core machine).
  *
  * @param k - observed count, a safe integer (k <= 0 allowed: probability 1)
  * @param n - number of trials, a safe integer >= 0

@@ -11,16 +11,17 @@
  *   about 1e-14 absolute. n d^2 >= 5: again 2 P(D_n+ >= d), whose neglected term
  *   P(D+ >= d and D- >= d) is ~e^{-6 n d^2} <= 1e-13 relative. Measured against an independent
  *   extended-precision reference (Noe's recursion, test/vectors/binomial.json): worst 1.1e-11
- *   relative over n <= 2000 and p down to 1e-14.
+ *   relative over n <= 2000 and p down to 1e-14 (this and the figures below: `npx tsx
+ *   scripts/stats-accuracy.ts`).
  * - n > {@link KS_EXACT_MAX_N}: asymptotic. n d^2 >= 2.25 (p below ~0.02; 4 for n > 10^5):
  *   2 P(D_n+ >= d) as above (an upper bound, within ~2e-6 relative at the switch and far better
  *   beyond). Below the switch:
  *   Kolmogorov's limiting distribution evaluated at the small-sample correction of Vrbik (2018, "Small-sample corrections to
  *   Kolmogorov-Smirnov test statistic")
- *   z + 1/(6 sqrt n) + (z - 1)/(4 n). Measured against the exact reference: within 1.2e-4 relative
- *   at n = 2001 and 2.5e-5 at n = 10^4 (it shrinks like 1/n). (Stephens' classic correction
- *   d (sqrt n + 0.12 + 0.11/sqrt n) was measured at 0.5% in the body and 4% in the tail at n = 1000,
- *   so it is not used.) The switch is placed where the
+ *   z + 1/(6 sqrt n) + (z - 1)/(4 n). Measured against the exact reference: within 1.1e-4 relative
+ *   at n = 2001 and 2.2e-5 at n = 10^4 (it shrinks like 1/n). (Stephens' classic correction
+ *   d (sqrt n + 0.12 + 0.11/sqrt n) is off by 0.5% for p >= 0.01 and 3% for p in [1e-6, 0.01) at
+ *   n = 1000, so it is not used.) The switch is placed where the
  *   corrected asymptotic is above the exact value, so the p-value stays non-increasing in d.
  * - n > 10^7: the corrected asymptotic for every d (the exact sum above is O(n)); conservative in
  *   the tail (see KS_SMIRNOV_MAX_N).
@@ -33,19 +34,21 @@ import { checkArrayLike, checkInteger, checkNumber, rangeError, typeError } from
 /**
  * Largest sample size for which {@link ksPValue} is exact (Marsaglia-Tsang-Wang / Smirnov); above
  * it the p-value is asymptotic (see the module notes). The exact path costs at most about
- * 10 n^2 multiply-adds (tens of milliseconds at n = 2000).
+ * 10 n^2 multiply-adds (about 0.1 s at n = 2000 on a busy 2-core machine: `npx tsx
+ * scripts/stats-accuracy.ts`).
  */
 export const KS_EXACT_MAX_N = 2000;
 
 /**
  * Above this n d^2, the exact range uses 2 P(D+ >= d): the neglected term is ~e^{-6 n d^2}
- * (measured 1e-13 relative at n d^2 = 5), below the rounding of 1 - P(D_n < d) there (~1e-10).
+ * (e^-30, about 1e-13 relative, at n d^2 = 5), below the rounding of 1 - P(D_n < d) there (~1e-10).
  */
 const EXACT_SMIRNOV_FROM = 5;
 /**
  * Above this n d^2, the asymptotic range uses 2 P(D+ >= d). It must sit where the corrected
- * asymptotic overestimates by more than 2 P(D+ >= d) does (~2e-6 relative at n d^2 = 2.25, 3e-11 at
- * 4), so that the p-value only drops at the switch: 2.25 up to n = 10^5, 4 beyond.
+ * asymptotic overestimates by more than 2 P(D+ >= d) does (by its neglected term, about
+ * e^{-6 n d^2}: ~2e-6 relative at n d^2 = 2.25, 3e-11 at 4), so that the p-value only drops at the
+ * switch: 2.25 up to n = 10^5, 4 beyond.
  */
 function asymptoticSmirnovFrom(n: number): number {
   return n <= 100_000 ? 2.25 : 4;

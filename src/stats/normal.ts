@@ -13,7 +13,8 @@ const LN_SQRT_PI = 0.57236494292470008707171367567653; // ln Gamma(1/2)
 /**
  * ln Q(a, x), the regularized upper incomplete gamma function, for a > 0, x >= 0: power series for
  * P when x < a + 1 (Q = 1 - P), Lentz's continued fraction otherwise (evaluated in log space, so
- * it never underflows). Relative accuracy about 1e-15.
+ * it never underflows). Relative accuracy about 1e-15 ({@link normalTail}, built on it, measures
+ * 2.6e-15 at worst: `npx tsx scripts/stats-accuracy.ts`).
  * @internal
  */
 export function logGammaQ(a: number, x: number): number {
@@ -52,7 +53,8 @@ export function logGammaQ(a: number, x: number): number {
 
 /**
  * Upper tail of the standard normal distribution, P(Z >= z), with its log10 that stays finite far
- * beyond the float64 range (z = 40 gives log10 p = -349.4). Accurate to about 1e-14 relative.
+ * beyond the float64 range (z = 40 gives log10 p = -349.4). Accurate to about 1e-14 relative (worst
+ * 2.6e-15 against test/vectors/binomial.json: `npx tsx scripts/stats-accuracy.ts`).
  *
  * For display and comparison only: a z-score turned into a normal p-value is not a valid test of a
  * binomial count (it underestimates the false-positive rate in the tails). Use

@@ -4,7 +4,9 @@
  *
  * Accuracy targets: `logGamma` is within about 1e-15 relative for x >= 15 and within about 1e-14
  * absolute below; `logBinomialCoefficient` is accurate to about 1e-15 relative for all n < 2^53
- * because it never forms the difference of two large log-gammas.
+ * because it never forms the difference of two large log-gammas. test/stats.test.ts asserts these
+ * against test/vectors/binomial.json; `npx tsx scripts/stats-accuracy.ts` prints the worst cases
+ * (2.2e-16 relative and 3.6e-15 absolute for `logGamma`).
  *
  * @module
  */
@@ -90,8 +92,9 @@ export function stirlingError(n: number): number {
  *
  * M is passed on its own, never re-derived as x - d: when M is below one ulp of x (n p = 1e-16
  * against k = 2) that difference is 0 or a multiple of the ulp, which made the pmf -Infinity or
- * quantized it (issue 13, finding 9). M must be a normal double (callers take another path for
- * means below 2^-1000, where x / M could overflow).
+ * quantized it (the binomialTinyP vectors of test/vectors/binomial.json check such cases). M must
+ * be a normal double (callers take another path for means below 2^-1000, where x / M could
+ * overflow).
  *
  * @internal
  */

@@ -193,11 +193,13 @@ function logExactTail(api: string, levels: readonly Level[], p: number, shift: n
  * integers first (the quantized T is a valid statistic) or bounded with
  * {@link weightedBinomialBound}.
  *
- * Accuracy: within 1e-9 relative in `log10PValue` of exact rational sums (test/vectors/binomial.json,
- * checked in test/stats.variants.test.ts; measured 1.2e-10 at worst, for a tail near 1, and
- * below 1e-13 elsewhere), from ordinary values down to log10 p = -328. Cost: an FFT over the smaller of the tilted levels' span,
- * sum_l w_l (about 25 sd_l), and a Hoeffding window around t, one transform per two distinct
- * weights; refused (RangeError) above 2^22 points or 2^28 transformed points in all.
+ * Accuracy: within 1e-9 relative in `log10PValue` of exact rational sums
+ * (test/vectors/binomial.json, checked in test/stats.variants.test.ts; `npx tsx
+ * scripts/stats-accuracy.ts` measures 1.2e-10 at worst, for a tail near 1, and below 1e-13
+ * elsewhere), from ordinary values down to log10 p = -328. Cost: an FFT over the smaller of the
+ * tilted levels' span, sum_l w_l (about 25 sd_l), and a Hoeffding window around t, one transform
+ * per two distinct weights; refused (RangeError) above 2^22 points or 2^28 transformed points in
+ * all.
  *
  * @param levels - `{ weight, trials, successes }` per level; equal weights are merged, weight-0 and
  *   empty levels carry nothing

@@ -52,7 +52,8 @@ type RankEntries = readonly (string | readonly number[])[];
 
 // One literal import per encoding, so that only the one asked for is loaded (o200k's ranks alone
 // are several MB) and bundlers can still see every path. Only gpt-tokenizer's rank data is used:
-// its encoder is neither exact (U+FEFF, U+0085) nor linear on long pieces (issue 13).
+// its encoder is neither exact (U+FEFF, U+0085) nor linear on long pieces (test/tokenize.ref.test.ts
+// holds those cases against the reference tokenizer).
 async function importRanks(name: EncodingName): Promise<RankEntries> {
   switch (name) {
     case 'o200k':
