@@ -1,26 +1,28 @@
 /**
- * The many-accounts scenario (issue 11 section 3): an API serves N accounts spread over K cohorts
- * and E epochs with a key family (each answer marked with the key of its account's cohort and the
- * current epoch); a distiller runs M fraudulent accounts (concentrated in a few cohorts, or spread
- * over all by the keyed account -> cohort hash; active in some epochs) and trains a student on what
- * they harvested; the investigator tests the student against the whole family and, only when the
- * family test fires, attributes the harvest to cohorts and epochs (Holm-corrected).
+ * The many-accounts scenario (docs/simulate.md, "The many-accounts scenario"): an API serves N
+ * accounts spread over K cohorts and E epochs with a key family (each answer marked with the key
+ * of its account's cohort and the current epoch); a distiller runs M fraudulent accounts
+ * (concentrated in a few cohorts, or spread over all by the keyed account -> cohort hash; active in
+ * some epochs) and trains a student on what they harvested; the investigator tests the student
+ * against the whole family and, only when the family test fires, attributes the harvest to cohorts
+ * and epochs (Holm-corrected).
  *
  * Scoring is createDetector's with the family as its key: the position rules once, every scored
  * pair coloured under all K x E member keys in one pass, the family test as the verdict.
  */
 
-import { createKeyFamily, type KeyFamily } from '../key/index.js';
+import { createKeyFamily, type KeyFamily, type SecretKey } from '../key/index.js';
 import { createWatermark, type Watermark } from '../sampler/index.js';
 import { createDetector, type AttributionLine, type DetectionResult } from '../detect/index.js';
-import { createRandom, shuffleInPlace } from '../random/index.js';
+import { createRandom, shuffleInPlace, type Random } from '../random/index.js';
 import { RadiomarkRangeError } from '../errors.js';
 import { simulationKey } from './pipeline.js';
 import { Student, trainNGram, type Decoding, type TrainingSequence } from './student.js';
 import { gainReport, logLikelihood, type GainReport } from './gain.js';
 import { TeacherServer, type Completion } from './teacher.js';
 import { buildWorld, cycle, type World } from './world.js';
-import { DEFAULT_ESTIMATOR, estimateGreen, type EstimatorOptions, type HarvestedAnswer } from './steal.js';
+import { DEFAULT_ESTIMATOR, estimateGreen, type EstimatorOptions, type GreenLabels, type HarvestedAnswer } from './steal.js';
+import type { NGramModel } from './ngram.js';
 
 /** Options of {@link runAccountsScenario}. */
 export interface AccountsOptions {
@@ -202,20 +204,8 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
   const member = (c: number, e: number): Watermark => (E > 1 ? fwm.member(c, e) : fwm.member(c));
   const counts = fraudCohortCounts(family, cfg);
   progress(`family of ${cfg.cohorts} cohorts x ${E} epoch(s); ${cfg.fraudAccounts} fraudulent accounts of ${cfg.accounts.toLocaleString('en-US')} in cohorts ${[...counts.keys()].sort((a, b) => a - b).join(', ')}; active in epochs ${cfg.fraudEpochs.join(', ')}`);
-  // The harvest: each (fraudulent account, active epoch) asks the same share of the questions.
-  const harvestTokens = Math.round(cfg.rho * cfg.trainTokens);
-  const root = createRandom(`accounts-run/${cfg.seed}`);
-  const harvest: Completion[] = [];
-  let offset = 0;
-  for (const [c, n] of [...counts.entries()].sort((a, b) => a[0] - b[0])) {
-    for (const e of cfg.fraudEpochs) {
-      const tokens = Math.round((harvestTokens * n) / cfg.fraudAccounts / cfg.fraudEpochs.length);
-      const sv = new TeacherServer(world.teacher, member(c, e), cycle(world.distillPrompts, offset), root.fork(`harvest/${c}/${e}`), { masking: true, maxNewTokens: 64 });
-      const got = sv.take({ tokens }).completions;
-      offset += got.length;
-      harvest.push(...got);
-    }
-  }
+  const run: FamilyRun = { world, cfg, family, root: createRandom(`accounts-run/${cfg.seed}`), progress };
+  const harvest = harvestThroughFamily(run, counts, member);
   const served = harvest.reduce((a, c) => a + c.completion.length, 0);
   progress(`teacher: ${served.toLocaleString('en-US')} harvested tokens through ${counts.size * cfg.fraudEpochs.length} member keys`);
   const bulk: TrainingSequence[] = [];
@@ -225,54 +215,112 @@ export async function runAccountsScenario(options: AccountsOptions = {}, progres
     bulk.push({ tokens: d, from: 0 });
     n += d.length;
   }
-  const seq = (c: Completion): TrainingSequence => ({ tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length });
-  const members: Watermark[] = [];
-  for (let c = 0; c < cfg.cohorts; c++) for (let e = 0; e < E; e++) members.push(member(c, e));
   const reference = trainNGram(bulk, 3, V);
   const nz = options.neutralize;
   const estimate = nz ? estimateGreen(harvest, reference, 2, { ...DEFAULT_ESTIMATOR, ...nz.estimator }) : undefined;
   const keep = nz ? Math.exp(-nz.delta) : 1;
   const decoding: Decoding = estimate ? { accept: (q, x) => (estimate.labels.has(q, q.length, x) ? keep : 1) } : {};
-  const detect = (model: ReturnType<typeof trainNGram>, name: string, dec: Decoding = {}): FamilyDetection => {
-    const student = new Student(model, 0.2, eot, dec);
-    const r = root.fork(`student/${name}`);
-    const answers: HarvestedAnswer[] = [];
-    let scoredGuess = 0;
-    const prompts = cycle(world.heldOutPrompts, 0);
-    // Generate until the deduplicated budget is certainly reachable (about 3 generated tokens per scored pair), then score.
-    for (let gen = 0; gen < 20 * cfg.budget && scoredGuess < 4 * cfg.budget; ) {
-      const prompt = prompts.next().value!;
-      const completion = student.complete(prompt, r, 64);
-      answers.push({ prompt, completion });
-      gen += completion.length;
-      scoredGuess += completion.length;
-    }
-    const det = createDetector({ key: family, ...(E > 1 ? { epochs: E } : {}), tokenizer: world.tokenizer.name, specialTokens: world.tokenizer.specialTokenIds, endOfText: eot, budget: cfg.budget, alpha: cfg.alpha });
-    for (const a of answers) det.add(a.completion, { promptTokens: a.prompt });
-    const d = familyDetection(det.result(), cfg.alpha, cfg.attributionAlpha);
-    progress(`${name}: ${d.scored.toLocaleString('en-US')} scored; family test 10^${d.log10P.toFixed(2)} (member min-p 10^${d.minPLog10P.toFixed(2)}, pooled 10^${d.pooledLog10P.toFixed(2)})${d.cohorts ? `; flagged cohorts ${d.cohorts.filter((x) => x.flagged).map((x) => x.cohort).join(', ') || 'none'}` : ''}`);
-    return d;
-  };
-  const distilled = trainNGram([...bulk, ...harvest.map(seq)], 3, V);
-  const suspect = detect(distilled, 'suspect', decoding);
-  const control = cfg.control ? detect(reference, 'control (no harvest)') : null;
+  const distilled = trainNGram([...bulk, ...harvest.map((c) => withEndOfText(c, eot))], 3, V);
+  const suspect = interrogateStudent(run, distilled, 'suspect', decoding);
+  const control = cfg.control ? interrogateStudent(run, reference, 'control (no harvest)') : null;
   let neutralized: AccountsResult['neutralized'] = null;
   if (estimate && nz) {
-    // Precision: a pair may have been served under several member keys, so a label scores the share
-    // of the serving members (cohorts x active epochs of the fraudulent accounts) under which it is
-    // green: with one serving key this is plain precision; labels drawn at random score gamma.
     const serving = [...counts.keys()].flatMap((c) => cfg.fraudEpochs.map((e) => member(c, e)));
-    let right = 0;
-    estimate.labels.forEach((w, x) => void (right += serving.filter((m) => m.isGreen(w, x)).length / serving.length));
-    const evalAnswers = new TeacherServer(world.teacher, createWatermark({ key: master, delta: 0 }), cycle(world.heldOutPrompts, 4099), root.fork('eval'), { masking: true, maxNewTokens: 64 }).take({ tokens: 5_000 }).completions;
-    const texts = evalAnswers.map((c) => ({ tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length }));
-    const llWithout = logLikelihood(reference, texts);
-    const llDistilled = logLikelihood(distilled, texts);
-    const llAttacked = logLikelihood(distilled, texts, { labels: estimate.labels, delta: nz.delta });
-    neutralized = { labelled: estimate.labels.size, precision: estimate.labels.size ? right / estimate.labels.size : 0, gain: gainReport(llWithout.ll, llDistilled.ll, llAttacked.ll, llAttacked.tokens) };
-    progress(`neutralized with delta' ${nz.delta}: ${estimate.labels.size} pairs labelled (${((100 * right) / Math.max(1, estimate.labels.size)).toFixed(1)}% green, averaged over the member keys that served the harvest); gain kept ${neutralized.gain.kept === null ? '-' : `${(100 * neutralized.gain.kept).toFixed(1)}%`}`);
+    neutralized = neutralizedGain(run, master, serving, estimate.labels, nz.delta, { reference, distilled });
   }
   const truthCohorts: Record<number, number> = {};
   for (const [c, k] of counts) truthCohorts[c] = k / cfg.fraudAccounts;
   return { config: cfg, familyFingerprint: family.fingerprint, truth: { cohorts: truthCohorts, epochs: cfg.fraudEpochs }, harvestTokens: served, suspect, control, neutralized, ms: performance.now() - t0 };
+}
+
+/** What the scenario's phases share: the world, the options, the key family, the run's streams. */
+interface FamilyRun {
+  readonly world: World;
+  readonly cfg: AccountsResult['config'];
+  readonly family: KeyFamily;
+  readonly root: Random;
+  readonly progress: (line: string) => void;
+}
+
+/** A completion as a training sequence: prompt, completion, end-of-text; trained from the completion. */
+function withEndOfText(c: Completion, eot: number): TrainingSequence {
+  return { tokens: Uint32Array.from([...c.prompt, ...c.completion, eot]), from: c.prompt.length };
+}
+
+/** The harvest: each (fraudulent account, active epoch) asks the same share of the questions, answered under its member key. */
+function harvestThroughFamily(run: FamilyRun, counts: Map<number, number>, member: (cohort: number, epoch: number) => Watermark): Completion[] {
+  const { world, cfg } = run;
+  const harvestTokens = Math.round(cfg.rho * cfg.trainTokens);
+  const harvest: Completion[] = [];
+  let offset = 0;
+  for (const [c, n] of [...counts.entries()].sort((a, b) => a[0] - b[0])) {
+    for (const e of cfg.fraudEpochs) {
+      const tokens = Math.round((harvestTokens * n) / cfg.fraudAccounts / cfg.fraudEpochs.length);
+      const sv = new TeacherServer(world.teacher, member(c, e), cycle(world.distillPrompts, offset), run.root.fork(`harvest/${c}/${e}`), { masking: true, maxNewTokens: 64 });
+      const got = sv.take({ tokens }).completions;
+      offset += got.length;
+      harvest.push(...got);
+    }
+  }
+  return harvest;
+}
+
+/** A student answers held-out prompts; createDetector, with the family as key, tests the answers. */
+function interrogateStudent(run: FamilyRun, model: NGramModel, name: string, dec: Decoding = {}): FamilyDetection {
+  const { world, cfg } = run;
+  const E = cfg.epochs;
+  const eot = world.tokenizer.endOfTextId!;
+  const student = new Student(model, 0.2, eot, dec);
+  const r = run.root.fork(`student/${name}`);
+  const answers: HarvestedAnswer[] = [];
+  let scoredGuess = 0;
+  const prompts = cycle(world.heldOutPrompts, 0);
+  // Generate until the deduplicated budget is certainly reachable, then score: 4 generated tokens per
+  // budgeted pair, a margin over the single-key suspect's about 2 per scored pair
+  // (`suspect.generatedTokens / suspect.detection.scored` in `radiomark simulate --world domain --json`).
+  for (let gen = 0; gen < 20 * cfg.budget && scoredGuess < 4 * cfg.budget; ) {
+    const prompt = prompts.next().value!;
+    const completion = student.complete(prompt, r, 64);
+    answers.push({ prompt, completion });
+    gen += completion.length;
+    scoredGuess += completion.length;
+  }
+  const det = createDetector({ key: run.family, ...(E > 1 ? { epochs: E } : {}), tokenizer: world.tokenizer.name, specialTokens: world.tokenizer.specialTokenIds, endOfText: eot, budget: cfg.budget, alpha: cfg.alpha });
+  for (const a of answers) det.add(a.completion, { promptTokens: a.prompt });
+  const d = familyDetection(det.result(), cfg.alpha, cfg.attributionAlpha);
+  run.progress(
+    `${name}: ${d.scored.toLocaleString('en-US')} scored; family test 10^${d.log10P.toFixed(2)} (member min-p 10^${d.minPLog10P.toFixed(2)}, pooled 10^${d.pooledLog10P.toFixed(2)})${d.cohorts ? `; flagged cohorts ${d.cohorts.filter((x) => x.flagged).map((x) => x.cohort).join(', ') || 'none'}` : ''}`,
+  );
+  return d;
+}
+
+/**
+ * What neutralization left the distiller: the estimate's size and precision, and the gain kept on
+ * held-out clean teacher answers (served unwatermarked under the master key).
+ */
+function neutralizedGain(
+  run: FamilyRun,
+  master: SecretKey,
+  serving: readonly Watermark[],
+  labels: GreenLabels,
+  delta: number,
+  models: { readonly reference: NGramModel; readonly distilled: NGramModel },
+): NonNullable<AccountsResult['neutralized']> {
+  const { world } = run;
+  const eot = world.tokenizer.endOfTextId!;
+  // Precision: a pair may have been served under several member keys, so a label scores the share
+  // of the serving members (cohorts x active epochs of the fraudulent accounts) under which it is
+  // green: with one serving key this is plain precision; labels drawn at random score gamma.
+  let right = 0;
+  labels.forEach((w, x) => void (right += serving.filter((m) => m.isGreen(w, x)).length / serving.length));
+  const server = new TeacherServer(world.teacher, createWatermark({ key: master, delta: 0 }), cycle(world.heldOutPrompts, 4099), run.root.fork('eval'), { masking: true, maxNewTokens: 64 });
+  const texts = server.take({ tokens: 5_000 }).completions.map((c) => withEndOfText(c, eot));
+  const llWithout = logLikelihood(models.reference, texts);
+  const llDistilled = logLikelihood(models.distilled, texts);
+  const llAttacked = logLikelihood(models.distilled, texts, { labels, delta });
+  const gain = gainReport(llWithout.ll, llDistilled.ll, llAttacked.ll, llAttacked.tokens);
+  run.progress(
+    `neutralized with delta' ${delta}: ${labels.size} pairs labelled (${((100 * right) / Math.max(1, labels.size)).toFixed(1)}% green, averaged over the member keys that served the harvest); gain kept ${gain.kept === null ? '-' : `${(100 * gain.kept).toFixed(1)}%`}`,
+  );
+  return { labelled: labels.size, precision: labels.size ? right / labels.size : 0, gain };
 }

@@ -22,6 +22,7 @@
  */
 
 import type { Random } from '../random/index.js';
+import { firstAbove } from './search.js';
 
 /** Options of {@link NGramBuilder}. */
 export interface NGramOptions {
@@ -395,24 +396,12 @@ export class NGramModel {
       const c = this.total[n]!;
       if (depth === 0) {
         const cum = this.baseCum;
-        return this.baseIds[this.searchIn(cum, 0, cum.length, random.next() * cum[cum.length - 1]!)]!;
+        return this.baseIds[firstAbove(cum, 0, cum.length, random.next() * cum[cum.length - 1]!)]!;
       }
       const u = random.next() * (c + T);
-      if (u < c) return this.tok[this.searchIn(this.cum, s, t, u)]!;
+      if (u < c) return this.tok[firstAbove(this.cum, s, t, u)]!;
       depth--;
     }
-  }
-
-  /** First index in [s, t) whose cumulative count exceeds u. */
-  private searchIn(cum: Float64Array, s: number, t: number, u: number): number {
-    let lo = s;
-    let hi = t - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cum[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
   }
 
   /**
@@ -432,33 +421,9 @@ export class NGramModel {
     const depth = this.walk(context, end);
     if (depth === 0) return out;
     // P(x) = B·P0(x) + Σ_d A_d·c_d(x); logits are log(P0(x) + Σ_d (A_d / B)·c_d(x)).
-    const w = this.weights;
-    let prod = 1;
-    for (let d = depth; d >= 1; d--) {
-      const n = this.chain[d]!;
-      const s = this.start[n]!;
-      const T = this.start[n + 1]! - s;
-      const c = this.total[n]!;
-      w[d] = prod / (c + T);
-      prod *= T / (c + T);
-    }
+    const m = this.accumulate(depth, this.interpolate(depth));
     const acc = this.acc!;
     const touched = this.touched!;
-    let m = 0;
-    for (let d = 1; d <= depth; d++) {
-      const n = this.chain[d]!;
-      const f = w[d]! / prod;
-      const s = this.start[n]!;
-      const t = this.start[n + 1]!;
-      let prev = 0;
-      for (let e = s; e < t; e++) {
-        const x = this.tok[e]!;
-        const c = this.cum[e]! - prev;
-        prev = this.cum[e]!;
-        if (acc[x] === 0) touched[m++] = x;
-        acc[x] += f * c;
-      }
-    }
     const baseProb = this.baseProb;
     for (let k = 0; k < m; k++) {
       const x = touched[k]!;
@@ -482,6 +447,25 @@ export class NGramModel {
   followers(context: ArrayLike<number>, end = context.length): { ids: Int32Array; probs: Float64Array; baseWeight: number } {
     this.base();
     const depth = this.walk(context, end);
+    const prod = this.interpolate(depth);
+    const m = this.accumulate(depth, 1);
+    const acc = this.acc!;
+    const touched = this.touched!;
+    const probs = (this.followerProbs ??= new Float64Array(this.vocabSize));
+    for (let k = 0; k < m; k++) {
+      const x = touched[k]!;
+      probs[k] = prod * this.baseProb[x]! + acc[x]!;
+      acc[x] = 0;
+    }
+    return { ids: touched.subarray(0, m), probs: probs.subarray(0, m), baseWeight: prod };
+  }
+
+  /**
+   * Interpolation weights of the matched contexts `chain[1..depth]`: writes `A_d` into
+   * `weights[d]`, where P(x) = B·P0(x) + Σ_d A_d·c_d(x), and returns `B`, the base distribution's
+   * weight.
+   */
+  private interpolate(depth: number): number {
     const w = this.weights;
     let prod = 1;
     for (let d = depth; d >= 1; d--) {
@@ -491,12 +475,22 @@ export class NGramModel {
       w[d] = prod / (c + T);
       prod *= T / (c + T);
     }
+    return prod;
+  }
+
+  /**
+   * Adds `Σ_d (A_d / scale)·c_d(x)` into `acc[x]` for every follower `x` of the matched contexts
+   * (weights from {@link NGramModel.interpolate}), listing each `x` once in `touched`.
+   * @returns the number of ids listed
+   */
+  private accumulate(depth: number, scale: number): number {
+    const w = this.weights;
     const acc = this.acc!;
     const touched = this.touched!;
-    const probs = (this.followerProbs ??= new Float64Array(this.vocabSize));
     let m = 0;
     for (let d = 1; d <= depth; d++) {
       const n = this.chain[d]!;
+      const f = w[d]! / scale;
       const s = this.start[n]!;
       const t = this.start[n + 1]!;
       let prev = 0;
@@ -505,15 +499,10 @@ export class NGramModel {
         const c = this.cum[e]! - prev;
         prev = this.cum[e]!;
         if (acc[x] === 0) touched[m++] = x;
-        acc[x] += w[d]! * c;
+        acc[x] += f * c;
       }
     }
-    for (let k = 0; k < m; k++) {
-      const x = touched[k]!;
-      probs[k] = prod * this.baseProb[x]! + acc[x]!;
-      acc[x] = 0;
-    }
-    return { ids: touched.subarray(0, m), probs: probs.subarray(0, m), baseWeight: prod };
+    return m;
   }
 
   /** The base types sorted by decreasing base probability `P0` (ties: lower id first), and their `P0`. */

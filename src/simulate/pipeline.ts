@@ -2,9 +2,9 @@
  * The distillation simulator: a teacher serves watermarked and clean completions through the real
  * sampler, a student n-gram model is trained on a mix in which a fraction `rho` of the training
  * tokens is watermarked, the student answers held-out prompts, and the detector (the same
- * configuration the CLI's `detect` uses: R0-R3, prompt exclusion, decoys) tests its answers. Two
- * controls run every time: the same student trained on the same prompts' clean answers (rho = 0),
- * and that clean student prompted with watermarked text.
+ * configuration the CLI's `detect` uses: rules R0-R3 of docs/detection.md, prompt exclusion,
+ * decoys) tests its answers. Two controls run every time: the same student trained on the same
+ * prompts' clean answers (rho = 0), and that clean student prompted with watermarked text.
  */
 
 import { keyFromBytes, type SecretKey } from '../key/index.js';
@@ -348,6 +348,61 @@ export type Progress = (line: string) => void;
 export async function runSimulation(options: SimulateOptions = {}, progress: Progress = () => {}): Promise<SimulationResult> {
   const t0 = performance.now();
   const cfg = resolveSimulateOptions(options);
+  const run = await setUpRun(cfg, progress);
+  const data = distillationData(run);
+  const students = await trainStudents(run, data);
+  const detection = detectStudents(run, data, students);
+  const { nullHeld, warnings } = checkNull(cfg, detection.suspect, detection.controls);
+  const { world } = run;
+  const d = detection.direct;
+  const { wmServe, sameServe, bulkServe } = data;
+  return {
+    config: cfg,
+    keyFingerprint: run.key.fingerprint,
+    world: { teacher: world.teacher.description, facts: world.facts, ms: world.ms },
+    teacher: {
+      watermarked: summary(wmServe),
+      clean: sameServe ? summary(sameServe) : summary(bulkServe ?? wmServe),
+      direct: { scored: d.scored, green: d.green, greenFraction: d.greenFraction, log10PValue: d.log10PValue },
+      entropy: entropyProfile(world.teacher, (sameServe ?? bulkServe ?? wmServe).completions, 1000),
+    },
+    training: {
+      watermarkedTokens: students.wmTrain,
+      cleanTokens: students.bulkTokens,
+      rho: students.rhoActual,
+      studentOrder: cfg.studentOrder,
+      studentTokenizer: students.studentTok.name,
+      studentNgrams: students.model.pairs,
+    },
+    suspect: detection.suspect,
+    controls: detection.controls,
+    ...(students.attacked ? { attack: students.attacked.report } : {}),
+    ...(cfg.keepDocuments && detection.filterSeqs ? { ownerLog: detection.filterSeqs } : {}),
+    nullHeld,
+    warnings,
+    ms: performance.now() - t0,
+  };
+}
+
+/** The teacher servers' roles (each has its own prompts, stream and watermark). */
+type ServerRole = 'wm' | 'same' | 'bulk' | 'logs' | 'prompts' | 'other' | 'eval';
+
+/** A run's fixed parts: its options, world, key and watermark, streams and teacher servers. */
+interface Run {
+  readonly cfg: Resolved;
+  readonly world: World;
+  readonly key: SecretKey;
+  readonly wm: Watermark;
+  readonly root: Random;
+  /** Where the suspects start in the held-out prompts. */
+  readonly heldOffset: number;
+  /** The (memoized) teacher server of a role. */
+  readonly server: (role: ServerRole) => TeacherServer;
+  readonly progress: Progress;
+}
+
+/** Builds the world, derives the key and the watermarks, and sets up the teacher servers. */
+async function setUpRun(cfg: Resolved, progress: Progress): Promise<Run> {
   const world = await buildWorld({
     teacher: cfg.teacher,
     teacherOrder: cfg.teacherOrder,
@@ -357,8 +412,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     split: cfg.world,
   });
   progress(`world: ${world.teacher.description} (${(world.ms / 1000).toFixed(1)} s)`);
-  const tok = world.tokenizer;
-  const V = tok.vocabSize;
+  const V = world.tokenizer.vocabSize;
   const key = simulationKey(cfg.seed, { gamma: cfg.gamma, contextWidth: cfg.contextWidth, vocabSize: V });
   const wm = createWatermark({ key, delta: cfg.delta });
   const plain = createWatermark({ key, delta: 0 });
@@ -372,15 +426,9 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     masking: cfg.masking,
     maxNewTokens: cfg.maxNewTokens,
   };
-  const warnings: string[] = [];
-
-  // 1. Distillation data: watermarked answers, and clean answers to the same prompts. A completion
-  // trains the student on its tokens plus the end-of-text id, hence the adjustment.
-  const eotCost = world.teacher.endOfText === undefined ? 0 : 1 / (1 + meanCompletionGuess(cfg));
-  const wmTokens = Math.round(cfg.rho * cfg.trainTokens * (1 - eotCost));
   const promptOffset = root.fork('prompt-offset').int(Math.max(1, world.distillPrompts.length));
   const heldOffset = root.fork('held-offset').int(Math.max(1, world.heldOutPrompts.length));
-  const server = (role: 'wm' | 'same' | 'bulk' | 'logs' | 'prompts' | 'other' | 'eval'): TeacherServer => {
+  const server = (role: ServerRole): TeacherServer => {
     const marked = role === 'wm' || role === 'logs' || role === 'prompts' || role === 'other';
     // The copying control's prompts are long watermarked texts (end-of-text ignored), to copy from.
     const opts = role === 'prompts' ? { ...serveOptions, maxNewTokens: Math.max(cfg.maxNewTokens, 48), ignoreEndOfText: true } : serveOptions;
@@ -396,6 +444,32 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
     }
     return sv;
   };
+  return { cfg, world, key, wm, root, heldOffset, server, progress };
+}
+
+/** The student's training data as served: watermarked answers, clean answers, the clean part. */
+interface DistillationData {
+  /** Every harvested answer's worth of our watermarked tokens (the harvest's size). */
+  readonly fullServe: ServeReport;
+  /** Our watermarked answers in the harvest (all of them, unless multi-teacher takes a share). */
+  readonly wmServe: ServeReport;
+  /** multi-teacher: the other provider's answers. */
+  readonly otherServe: ServeReport | undefined;
+  /** Clean answers to the same prompts (the rho = 0 control's data). */
+  readonly sameServe: ServeReport | undefined;
+  /** The clean part: corpus documents or clean teacher answers. */
+  readonly bulk: Completion[] | Uint32Array[];
+  readonly bulkServe: ServeReport | undefined;
+}
+
+/**
+ * Distillation data: watermarked answers, and clean answers to the same prompts. A completion
+ * trains the student on its tokens plus the end-of-text id, hence the adjustment.
+ */
+function distillationData(run: Run): DistillationData {
+  const { cfg, world, server, progress } = run;
+  const eotCost = world.teacher.endOfText === undefined ? 0 : 1 / (1 + meanCompletionGuess(cfg));
+  const wmTokens = Math.round(cfg.rho * cfg.trainTokens * (1 - eotCost));
   const fullServe = server('wm').take({ tokens: wmTokens });
   progress(`teacher: ${fullServe.tokens.toLocaleString('en-US')} watermarked tokens (${rate(fullServe)} tokens/s)`);
   // multi-teacher: our share of the harvest, the rest from the other provider (same total).
@@ -408,72 +482,117 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   const wmTrainTokens = fullServe.tokens + (world.teacher.endOfText === undefined ? 0 : fullServe.completions.length);
   // The clean part makes the watermarked share exactly rho of what the student trains on.
   const cleanNeed = cfg.rho > 0 ? Math.round((wmTrainTokens * (1 - cfg.rho)) / cfg.rho) : cfg.trainTokens;
-  let bulk: Completion[] | Uint32Array[];
-  let bulkServe: ServeReport | undefined;
-  if (cfg.clean === 'corpus') {
-    if (cleanNeed > world.cleanTokens) {
-      throw new RangeError(
-        `simulate: ${cleanNeed.toLocaleString('en-US')} clean tokens needed but the corpus has ${world.cleanTokens.toLocaleString('en-US')}; lower "trainTokens" or use clean "teacher"`,
-      );
-    }
-    const docs: Uint32Array[] = [];
-    let n = 0;
-    for (const d of world.cleanDocs) {
-      if (n >= cleanNeed) break;
-      docs.push(d);
-      n += d.length;
-    }
-    bulk = docs;
-  } else {
-    bulkServe = server('bulk').take({ tokens: Math.max(0, Math.round(cleanNeed * (1 - eotCost))) });
-    progress(`teacher: ${bulkServe.tokens.toLocaleString('en-US')} clean tokens (the clean part)`);
-    bulk = bulkServe.completions;
-  }
+  if (cfg.clean === 'corpus') return { fullServe, wmServe, otherServe, sameServe, bulk: corpusPart(world, cleanNeed), bulkServe: undefined };
+  const bulkServe = server('bulk').take({ tokens: Math.max(0, Math.round(cleanNeed * (1 - eotCost))) });
+  progress(`teacher: ${bulkServe.tokens.toLocaleString('en-US')} clean tokens (the clean part)`);
+  return { fullServe, wmServe, otherServe, sameServe, bulk: bulkServe.completions, bulkServe };
+}
 
-  // 2. Students.
-  const studentTok = cfg.studentTokenizer === 'o200k' ? tok : await loadTokenizer(cfg.studentTokenizer);
-  const channel = makeChannel(tok, studentTok);
+/** The first clean corpus documents that hold `cleanNeed` tokens. */
+function corpusPart(world: World, cleanNeed: number): Uint32Array[] {
+  if (cleanNeed > world.cleanTokens) {
+    throw new RangeError(
+      `simulate: ${cleanNeed.toLocaleString('en-US')} clean tokens needed but the corpus has ${world.cleanTokens.toLocaleString('en-US')}; lower "trainTokens" or use clean "teacher"`,
+    );
+  }
+  const docs: Uint32Array[] = [];
+  let n = 0;
+  for (const d of world.cleanDocs) {
+    if (n >= cleanNeed) break;
+    docs.push(d);
+    n += d.length;
+  }
+  return docs;
+}
+
+/** The suspect student and what it was trained on. */
+interface Students {
+  readonly studentTok: Tokenizer;
+  readonly channel: Channel;
+  /** The clean part as the student's training sequences, and its tokens. */
+  readonly bulkSeqs: TrainingSequence[];
+  readonly bulkTokens: number;
+  /** Harvested tokens the student trained on. */
+  readonly wmTrain: number;
+  readonly attacked: AttackedStudents | undefined;
+  readonly model: NGramModel;
+  readonly student: Student;
+  /** The watermarked share of the student's training tokens, as trained. */
+  readonly rhoActual: number;
+}
+
+/** Trains the suspect student (through the attack, when the run has one). */
+async function trainStudents(run: Run, data: DistillationData): Promise<Students> {
+  const { cfg, world, progress } = run;
+  const studentTok = cfg.studentTokenizer === 'o200k' ? world.tokenizer : await loadTokenizer(cfg.studentTokenizer);
+  const channel = makeChannel(world.tokenizer, studentTok);
   const eotS = studentTok.endOfTextId;
   const bulkSeqs: TrainingSequence[] = [];
   let bulkTokens = 0;
-  for (const b of bulk) {
+  for (const b of data.bulk) {
     const s = b instanceof Uint32Array ? channel.cleanDoc(b) : channel.completion(b, eotS);
     bulkSeqs.push(s);
     bulkTokens += s.tokens.length - s.from;
   }
-  const harvest: Completion[] = [...wmServe.completions, ...(otherServe?.completions ?? [])];
+  const harvest: Completion[] = [...data.wmServe.completions, ...(data.otherServe?.completions ?? [])];
   const wmSeqs = harvest.map((c) => channel.completion(c, eotS));
   const wmTrain = wmSeqs.reduce((a, s) => a + s.tokens.length - s.from, 0);
-  let attacked: AttackedStudents | undefined;
-  if (cfg.attack) {
-    const evalServe = server('eval').take({ tokens: cfg.evalTokens });
-    progress(`teacher: ${evalServe.tokens.toLocaleString('en-US')} clean tokens answering held-out prompts (the distillation gain is measured on them)`);
-    attacked = attackStudents({
-      cfg,
-      attack: cfg.attack,
-      world,
-      bulkSeqs,
-      harvest,
-      unattacked: fullServe.completions,
-      cleanHarvest: sameServe?.completions,
-      evalAnswers: evalServe.completions,
-      toSequence: (a) => channel.completion(a as Completion, eotS),
-      isGreen: (w, x) => wm.isGreen(w, x),
-      random: root.fork('attack'),
-    });
-    const g = attacked.report.gain;
-    progress(
-      `attack ${attacked.report.name}${attacked.report.strength !== undefined ? ` ${attacked.report.strength}` : ''}: LL without harvest ${g.withoutHarvest.toFixed(4)}, ` +
-        `distilled ${g.distilled.toFixed(4)}, attacked ${g.attacked.toFixed(4)} nats/token; gain kept ${g.kept === null ? '-' : `${(100 * g.kept).toFixed(1)}%`}`,
-    );
-  }
-  const studentModel = attacked ? attacked.model : trainNGram([...bulkSeqs, ...wmSeqs], cfg.studentOrder, studentTok.vocabSize);
-  const student = new Student(studentModel, cfg.copy, eotS, attacked?.decoding);
+  const attacked = cfg.attack ? runAttack(run, cfg.attack, data, { bulkSeqs, harvest, toSequence: (a) => channel.completion(a as Completion, eotS) }) : undefined;
+  const model = attacked ? attacked.model : trainNGram([...bulkSeqs, ...wmSeqs], cfg.studentOrder, studentTok.vocabSize);
+  const student = new Student(model, cfg.copy, eotS, attacked?.decoding);
   const rhoActual = wmTrain / (wmTrain + bulkTokens);
   progress(`student: ${cfg.studentOrder}-gram on ${(wmTrain + bulkTokens).toLocaleString('en-US')} ${studentTok.name} tokens, rho = ${(100 * rhoActual).toFixed(2)}%`);
+  return { studentTok, channel, bulkSeqs, bulkTokens, wmTrain, attacked, model, student, rhoActual };
+}
 
-  // 3. Detection, as `radiomark detect` configures it. The filter's reference is the owner's record
-  // of its watermarked answers: the distillation answers, plus `filterExtra` times as many others.
+/** Serves the held-out answers the gain is measured on, and trains the attacked students. */
+function runAttack(
+  run: Run,
+  attack: Attack,
+  data: DistillationData,
+  training: { bulkSeqs: TrainingSequence[]; harvest: readonly HarvestedAnswer[]; toSequence: (a: HarvestedAnswer) => TrainingSequence },
+): AttackedStudents {
+  const { cfg, world, wm, progress } = run;
+  const evalServe = run.server('eval').take({ tokens: cfg.evalTokens });
+  progress(`teacher: ${evalServe.tokens.toLocaleString('en-US')} clean tokens answering held-out prompts (the distillation gain is measured on them)`);
+  const attacked = attackStudents({
+    cfg,
+    attack,
+    world,
+    bulkSeqs: training.bulkSeqs,
+    harvest: training.harvest,
+    unattacked: data.fullServe.completions,
+    cleanHarvest: data.sameServe?.completions,
+    evalAnswers: evalServe.completions,
+    toSequence: training.toSequence,
+    isGreen: (w, x) => wm.isGreen(w, x),
+    random: run.root.fork('attack'),
+  });
+  const g = attacked.report.gain;
+  progress(
+    `attack ${attacked.report.name}${attacked.report.strength !== undefined ? ` ${attacked.report.strength}` : ''}: LL without harvest ${g.withoutHarvest.toFixed(4)}, ` +
+      `distilled ${g.distilled.toFixed(4)}, attacked ${g.attacked.toFixed(4)} nats/token; gain kept ${g.kept === null ? '-' : `${(100 * g.kept).toFixed(1)}%`}`,
+  );
+  return attacked;
+}
+
+/** What detection found: the direct check of the teacher's text, the suspect, the controls. */
+interface Detections {
+  readonly direct: DetectionResult;
+  readonly suspect: SuspectReport;
+  readonly controls: SuspectReport[];
+  /** The filter's reference (the owner's log of watermarked answers), when one was needed. */
+  readonly filterSeqs: Uint32Array[] | undefined;
+}
+
+/**
+ * Detection, as `radiomark detect` configures it. The filter's reference is the owner's record of
+ * its watermarked answers: the distillation answers, plus `filterExtra` times as many others.
+ */
+function detectStudents(run: Run, data: DistillationData, students: Students): Detections {
+  const { cfg, world, key, server, progress } = run;
+  const tok = world.tokenizer;
+  const wmServe = data.wmServe;
   const filterSeqs =
     cfg.filter || cfg.alsoFiltered || cfg.keepDocuments
       ? [...wmServe.completions, ...(cfg.filterExtra > 0 ? server('logs').take({ tokens: Math.round(cfg.filterExtra * wmServe.tokens) }).completions : [])].map(
@@ -501,50 +620,62 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
 
   const suspect = interrogate(
     'suspect',
-    `${cfg.studentOrder}-gram student trained with ${(100 * rhoActual).toFixed(2)}% watermarked tokens, answering held-out prompts`,
-    student,
-    channel,
-    cycle(world.heldOutPrompts, heldOffset),
+    `${cfg.studentOrder}-gram student trained with ${(100 * students.rhoActual).toFixed(2)}% watermarked tokens, answering held-out prompts`,
+    students.student,
+    students.channel,
+    cycle(world.heldOutPrompts, run.heldOffset),
     detectors(),
-    root.fork('student/main'),
+    run.root.fork('student/main'),
     cfg,
   );
   progress(`suspect: ${verdictLine(suspect.detection)}${suspect.filtered ? `; filtered: ${verdictLine(suspect.filtered)}` : ''}`);
+  const controls = cfg.controls && data.sameServe ? runControls(run, data.sameServe, students, detectors) : [];
+  return { direct: d, suspect, controls, filterSeqs };
+}
 
-  const controls: SuspectReport[] = [];
-  if (cfg.controls && sameServe) {
-    const cleanModel: NGramModel =
-      attacked?.control?.model ?? trainNGram([...bulkSeqs, ...sameServe.completions.map((c) => channel.completion(c, eotS))], cfg.studentOrder, studentTok.vocabSize);
-    const cleanStudent = new Student(cleanModel, cfg.copy, eotS, attacked?.control?.decoding);
-    const c1 = interrogate(
-      'control: rho = 0',
-      'the same student trained on clean answers to the same prompts, answering the same held-out prompts',
-      cleanStudent,
-      channel,
-      cycle(world.heldOutPrompts, heldOffset),
-      detectors(),
-      root.fork('student/clean'),
-      cfg,
-    );
-    progress(`control rho = 0: ${verdictLine(c1.detection)}`);
-    controls.push(c1);
-    // Watermarked prompts: the teacher's watermarked answers to held-out prompts, whole, as prompts.
-    const wmPromptServe = server('prompts').take({ completions: Math.min(cfg.controlPrompts, world.heldOutPrompts.length) });
-    const wmPrompts = wmPromptServe.completions.map((c) => concat(c.prompt, c.completion));
-    const c2 = interrogate(
-      'control: watermarked prompts',
-      `the clean student prompted with ${wmPrompts.length.toLocaleString('en-US')} watermarked teacher texts (it copies from its prompt)`,
-      cleanStudent,
-      channel,
-      cycle(wmPrompts, 0),
-      detectors(),
-      root.fork('student/wm-prompts'),
-      cfg,
-    );
-    progress(`control watermarked prompts: ${verdictLine(c2.detection)}`);
-    controls.push(c2);
-  }
+/**
+ * The two controls: the same student trained on clean answers to the same prompts (rho = 0), and
+ * that clean student prompted with whole watermarked teacher texts (it copies from its prompt).
+ */
+function runControls(run: Run, sameServe: ServeReport, students: Students, detectors: () => Detector[]): SuspectReport[] {
+  const { cfg, world, progress } = run;
+  const { channel, attacked } = students;
+  const eotS = students.studentTok.endOfTextId;
+  const cleanModel: NGramModel =
+    attacked?.control?.model ??
+    trainNGram([...students.bulkSeqs, ...sameServe.completions.map((c) => channel.completion(c, eotS))], cfg.studentOrder, students.studentTok.vocabSize);
+  const cleanStudent = new Student(cleanModel, cfg.copy, eotS, attacked?.control?.decoding);
+  const c1 = interrogate(
+    'control: rho = 0',
+    'the same student trained on clean answers to the same prompts, answering the same held-out prompts',
+    cleanStudent,
+    channel,
+    cycle(world.heldOutPrompts, run.heldOffset),
+    detectors(),
+    run.root.fork('student/clean'),
+    cfg,
+  );
+  progress(`control rho = 0: ${verdictLine(c1.detection)}`);
+  // Watermarked prompts: the teacher's watermarked answers to held-out prompts, whole, as prompts.
+  const wmPromptServe = run.server('prompts').take({ completions: Math.min(cfg.controlPrompts, world.heldOutPrompts.length) });
+  const wmPrompts = wmPromptServe.completions.map((c) => concat(c.prompt, c.completion));
+  const c2 = interrogate(
+    'control: watermarked prompts',
+    `the clean student prompted with ${wmPrompts.length.toLocaleString('en-US')} watermarked teacher texts (it copies from its prompt)`,
+    cleanStudent,
+    channel,
+    cycle(wmPrompts, 0),
+    detectors(),
+    run.root.fork('student/wm-prompts'),
+    cfg,
+  );
+  progress(`control watermarked prompts: ${verdictLine(c2.detection)}`);
+  return [c1, c2];
+}
 
+/** Whether the null held (every control non-significant, its decoys uniform), and the warnings. */
+function checkNull(cfg: Resolved, suspect: SuspectReport, controls: readonly SuspectReport[]): { nullHeld: boolean; warnings: string[] } {
+  const warnings: string[] = [];
   let nullHeld = true;
   for (const [c, r] of controls.flatMap((c) => (c.filtered ? [[c, c.detection] as const, [c, c.filtered] as const] : [[c, c.detection] as const]))) {
     if (r.log10PValue !== null && r.log10PValue <= Math.log10(cfg.alpha)) {
@@ -564,33 +695,7 @@ export async function runSimulation(options: SimulateOptions = {}, progress: Pro
   for (const s of [suspect, ...controls]) {
     if (!s.budgetReached) warnings.push(`${s.name}: only ${s.detection.scored.toLocaleString('en-US')} positions could be scored (budget ${cfg.budget.toLocaleString('en-US')}).`);
   }
-
-  return {
-    config: cfg,
-    keyFingerprint: key.fingerprint,
-    world: { teacher: world.teacher.description, facts: world.facts, ms: world.ms },
-    teacher: {
-      watermarked: summary(wmServe),
-      clean: sameServe ? summary(sameServe) : summary(bulkServe ?? wmServe),
-      direct: { scored: d.scored, green: d.green, greenFraction: d.greenFraction, log10PValue: d.log10PValue },
-      entropy: entropyProfile(world.teacher, (sameServe ?? bulkServe ?? wmServe).completions, 1000),
-    },
-    training: {
-      watermarkedTokens: wmTrain,
-      cleanTokens: bulkTokens,
-      rho: rhoActual,
-      studentOrder: cfg.studentOrder,
-      studentTokenizer: studentTok.name,
-      studentNgrams: studentModel.pairs,
-    },
-    suspect,
-    controls,
-    ...(attacked ? { attack: attacked.report } : {}),
-    ...(cfg.keepDocuments && filterSeqs ? { ownerLog: filterSeqs } : {}),
-    nullHeld,
-    warnings,
-    ms: performance.now() - t0,
-  };
+  return { nullHeld, warnings };
 }
 
 /** The attacked student, its control, and the attack's report. */
@@ -677,7 +782,11 @@ function attackStudents(a: {
   };
 }
 
-/** Typical completion length, to budget end-of-text ids (glosses: about 14 tokens after the prompt). */
+/**
+ * Typical completion length, to budget end-of-text ids: a guess fixed in advance (glosses run about
+ * 15 tokens after the prompt: `teacher.watermarked.tokens / completions` in `radiomark simulate
+ * --json`).
+ */
 function meanCompletionGuess(cfg: Resolved): number {
   return cfg.teacher === 'ngram' ? Math.min(14, cfg.maxNewTokens) : cfg.maxNewTokens;
 }

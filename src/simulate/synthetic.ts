@@ -20,6 +20,7 @@
  */
 
 import { hashString, mix32 } from '../random/index.js';
+import { firstAbove } from './search.js';
 import type { Teacher } from './teacher.js';
 
 /** Options of {@link createSyntheticTeacher}. */
@@ -58,6 +59,25 @@ export interface SyntheticTeacher extends Teacher {
  * @throws RangeError for out-of-range options
  */
 export function createSyntheticTeacher(options: SyntheticOptions): SyntheticTeacher {
+  return new SyntheticLM(resolveOptions(options));
+}
+
+/** The validated options, with defaults. */
+interface Shape {
+  readonly V: number;
+  readonly ordinary: number;
+  readonly order: number;
+  /** Size of the background. */
+  readonly B: number;
+  /** Zipf exponent. */
+  readonly s: number;
+  /** Candidates per component. */
+  readonly K: number;
+  readonly pDet: number;
+  readonly seed: string;
+}
+
+function resolveOptions(options: SyntheticOptions): Shape {
   const V = options.vocabSize;
   const ordinary = options.ordinaryIds;
   const order = options.contextOrder ?? 2;
@@ -73,9 +93,11 @@ export function createSyntheticTeacher(options: SyntheticOptions): SyntheticTeac
   if (!Number.isInteger(B) || B < 1 || B > ordinary) throw new RangeError(`createSyntheticTeacher: "background" must be in [1, ordinaryIds], got ${B}`);
   if (!Number.isInteger(K) || K < 1 || K > 4096) throw new RangeError(`createSyntheticTeacher: "candidates" must be in 1..4096, got ${K}`);
   if (!(pDet >= 0 && pDet <= 1)) throw new RangeError(`createSyntheticTeacher: "determinism" must be in [0, 1], got ${pDet}`);
+  return { V, ordinary, order, B, s, K, pDet, seed: options.seed };
+}
 
-  const modelSeed = hashString(`synthetic-teacher/${options.seed}`);
-  // Frequency ranks: a seeded permutation of the ordinary ids (Fisher-Yates on a counter stream).
+/** Frequency ranks: a seeded permutation of the ordinary ids (Fisher-Yates on a counter stream). */
+function rankPermutation(ordinary: number, modelSeed: number): Int32Array {
   const rankToId = new Int32Array(ordinary);
   for (let i = 0; i < ordinary; i++) rankToId[i] = i;
   let ps = modelSeed;
@@ -86,7 +108,11 @@ export function createSyntheticTeacher(options: SyntheticOptions): SyntheticTeac
     rankToId[i] = rankToId[j]!;
     rankToId[j] = t;
   }
-  // Zipfian rank sampling over all ordinary ids by inverse CDF on a table (ranks weighted (1+r)^-s).
+  return rankToId;
+}
+
+/** The CDF of Zipfian rank sampling over all ordinary ids (ranks weighted (1 + r)^-s). */
+function zipfCdf(ordinary: number, s: number): Float64Array {
   const cdf = new Float64Array(ordinary);
   let acc = 0;
   for (let r = 0; r < ordinary; r++) {
@@ -94,52 +120,119 @@ export function createSyntheticTeacher(options: SyntheticOptions): SyntheticTeac
     cdf[r] = acc;
   }
   for (let r = 0; r < ordinary; r++) cdf[r] /= acc;
-  const drawRank = (u: number): number => {
-    let lo = 0;
-    let hi = ordinary - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid]! > u) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
-  };
+  return cdf;
+}
 
-  const base = new Float32Array(V).fill(-Infinity);
-  let baseZ = 0;
-  let baseEnt = 0; // Σ w·l over the background, for the entropy
-  for (let r = 0; r < B; r++) {
-    const l = -s * Math.log(1 + r);
-    base[rankToId[r]!] = l;
-    baseZ += Math.exp(l);
-    baseEnt += Math.exp(l) * l;
+/** The synthetic teacher (see the module notes); per-step work happens in preallocated scratch. */
+class SyntheticLM implements SyntheticTeacher {
+  readonly kind = 'synthetic';
+  readonly description: string;
+  readonly vocabSize: number;
+  readonly endOfText: number | undefined = undefined;
+  private readonly shape: Shape;
+  private readonly modelSeed: number;
+  private readonly rankToId: Int32Array;
+  private readonly cdf: Float64Array;
+  /** Background logits over the full width (`-Infinity` off the background). */
+  private readonly base: Float32Array;
+  private readonly baseZ: number;
+  /** Σ w·l over the background, for the entropy. */
+  private readonly baseEnt: number;
+  /** Per-step scratch: the ids the components touched and their final logits. */
+  private readonly touchedIds: Int32Array;
+  private readonly touchedVals: Float64Array;
+  private nTouched = 0;
+  /** A small counter-based stream's state. */
+  private streamState = 0;
+
+  constructor(shape: Shape) {
+    const { V, ordinary, order, B, s, K, pDet } = shape;
+    this.shape = shape;
+    this.vocabSize = V;
+    this.description =
+      `synthetic conditional LM over ${V} ids: Zipf(${s}) background of ${B} ids, ${K} bigram and ${K} ` +
+      `${order + 1}-gram candidates per step, ${Math.round(pDet * 100)}% near-deterministic contexts`;
+    this.modelSeed = hashString(`synthetic-teacher/${shape.seed}`);
+    this.rankToId = rankPermutation(ordinary, this.modelSeed);
+    this.cdf = zipfCdf(ordinary, s);
+    const base = new Float32Array(V).fill(-Infinity);
+    let baseZ = 0;
+    let baseEnt = 0;
+    for (let r = 0; r < B; r++) {
+      const l = -s * Math.log(1 + r);
+      base[this.rankToId[r]!] = l;
+      baseZ += Math.exp(l);
+      baseEnt += Math.exp(l) * l;
+    }
+    this.base = base;
+    this.baseZ = baseZ;
+    this.baseEnt = baseEnt;
+    this.touchedIds = new Int32Array(2 * K);
+    this.touchedVals = new Float64Array(2 * K);
   }
 
-  // Per-step scratch: the ids the components touched and their final logits.
-  const maxTouched = 2 * K;
-  const touchedIds = new Int32Array(maxTouched);
-  const touchedVals = new Float64Array(maxTouched);
-  let nTouched = 0;
+  logits(context: ArrayLike<number>, out: Float32Array): Float32Array {
+    const V = this.vocabSize;
+    if (out.length !== V) throw new RangeError(`synthetic teacher: "out" must have length ${V}, got ${out.length}`);
+    out.set(this.base);
+    this.components(context);
+    for (let k = 0; k < this.nTouched; k++) out[this.touchedIds[k]!] = this.touchedVals[k]!;
+    return out;
+  }
 
-  const hashContext = (context: ArrayLike<number>, n: number, width: number, salt: number): number => {
-    let h = mix32(modelSeed ^ salt);
+  logProb(context: ArrayLike<number>, token: number): number {
+    this.components(context);
+    let l = this.base[token]!;
+    for (let k = 0; k < this.nTouched; k++) if (this.touchedIds[k] === token) l = this.touchedVals[k]!;
+    return l - this.logZ();
+  }
+
+  entropy(context: ArrayLike<number>): number {
+    this.components(context);
+    const lz = this.logZ();
+    // H = log Z - E[l]; E[l]·Z = Σ e^l l over the background with the touched ids replaced.
+    let s1 = this.baseEnt;
+    for (let k = 0; k < this.nTouched; k++) {
+      const b = this.base[this.touchedIds[k]!]!;
+      if (b !== -Infinity) s1 -= Math.exp(b) * b;
+      const v = this.touchedVals[k]!;
+      s1 += Math.exp(v) * v;
+    }
+    return lz - s1 / Math.exp(lz);
+  }
+
+  prompt(length: number, uniform: () => number): Uint32Array {
+    // The background's own distribution: rank r with weight (1 + r)^-s, r < B.
+    const out = new Uint32Array(length);
+    const top = this.cdf[this.shape.B - 1]!;
+    for (let i = 0; i < length; i++) out[i] = this.rankToId[this.drawRank(uniform() * top)]!;
+    return out;
+  }
+
+  /** Zipfian rank sampling by inverse CDF on the table. */
+  private drawRank(u: number): number {
+    return firstAbove(this.cdf, 0, this.shape.ordinary, u);
+  }
+
+  private hashContext(context: ArrayLike<number>, n: number, width: number, salt: number): number {
+    let h = mix32(this.modelSeed ^ salt);
     for (let d = width; d >= 1; d--) {
       const j = n - d;
       const t = j >= 0 ? context[j]! + 1 : 0; // 0 stands for "before the start"
       h = mix32((h ^ t) + Math.imul(d, 0x9e3779b1));
     }
     return h;
-  };
+  }
 
-  /** A small counter-based stream: state in a closure-free number. */
-  let streamState = 0;
-  const streamNext = (): number => {
-    streamState = (streamState + 0x9e3779b9) | 0;
-    return mix32(streamState) / 2 ** 32;
-  };
+  private streamNext(): number {
+    this.streamState = (this.streamState + 0x9e3779b9) | 0;
+    return mix32(this.streamState) / 2 ** 32;
+  }
 
-  const touch = (id: number, value: number): void => {
-    for (let k = 0; k < nTouched; k++) {
+  private touch(id: number, value: number): void {
+    const { touchedIds, touchedVals } = this;
+    const n = this.nTouched;
+    for (let k = 0; k < n; k++) {
       if (touchedIds[k] === id) {
         const a = touchedVals[k]!;
         const m = Math.max(a, value);
@@ -147,86 +240,45 @@ export function createSyntheticTeacher(options: SyntheticOptions): SyntheticTeac
         return;
       }
     }
-    touchedIds[nTouched] = id;
+    touchedIds[n] = id;
     // The component adds to whatever mass the background gives the id.
-    const b = base[id]!;
-    if (b === -Infinity) touchedVals[nTouched] = value;
+    const b = this.base[id]!;
+    if (b === -Infinity) touchedVals[n] = value;
     else {
       const m = Math.max(b, value);
-      touchedVals[nTouched] = m + Math.log(Math.exp(b - m) + Math.exp(value - m));
+      touchedVals[n] = m + Math.log(Math.exp(b - m) + Math.exp(value - m));
     }
-    nTouched++;
-  };
+    this.nTouched = n + 1;
+  }
 
   /** Computes the components of the step after `context`; leaves them in the scratch. */
-  const components = (context: ArrayLike<number>): void => {
+  private components(context: ArrayLike<number>): void {
+    const { K, order, pDet } = this.shape;
+    const rankToId = this.rankToId;
     const n = context.length;
-    nTouched = 0;
-    streamState = hashContext(context, n, 1, 0x51ed27);
-    for (let i = 0; i < K; i++) touch(rankToId[drawRank(streamNext())]!, 3 - 0.8 * Math.log(1 + i));
-    streamState = hashContext(context, n, order, 0x2545f4);
-    const deterministic = streamNext() < pDet;
-    const boost = deterministic ? 6 + 4 * streamNext() : 0;
+    this.nTouched = 0;
+    this.streamState = this.hashContext(context, n, 1, 0x51ed27);
+    for (let i = 0; i < K; i++) this.touch(rankToId[this.drawRank(this.streamNext())]!, 3 - 0.8 * Math.log(1 + i));
+    this.streamState = this.hashContext(context, n, order, 0x2545f4);
+    const deterministic = this.streamNext() < pDet;
+    const boost = deterministic ? 6 + 4 * this.streamNext() : 0;
     // The dominant candidate never repeats one of the last two tokens (no "the the the" loops).
     const last = n >= 1 ? context[n - 1]! : -1;
     const last2 = n >= 2 ? context[n - 2]! : -1;
-    let first = rankToId[drawRank(streamNext())]!;
-    while (first === last || first === last2) first = rankToId[drawRank(streamNext())]!;
-    touch(first, 4.5 + boost);
-    for (let i = 1; i < K; i++) touch(rankToId[drawRank(streamNext())]!, 4.5 - 0.8 * Math.log(1 + i));
-  };
+    let first = rankToId[this.drawRank(this.streamNext())]!;
+    while (first === last || first === last2) first = rankToId[this.drawRank(this.streamNext())]!;
+    this.touch(first, 4.5 + boost);
+    for (let i = 1; i < K; i++) this.touch(rankToId[this.drawRank(this.streamNext())]!, 4.5 - 0.8 * Math.log(1 + i));
+  }
 
   /** log Z of the step whose components are in the scratch. */
-  const logZ = (): number => {
-    let z = baseZ;
-    for (let k = 0; k < nTouched; k++) {
-      const b = base[touchedIds[k]!]!;
+  private logZ(): number {
+    let z = this.baseZ;
+    for (let k = 0; k < this.nTouched; k++) {
+      const b = this.base[this.touchedIds[k]!]!;
       if (b !== -Infinity) z -= Math.exp(b);
-      z += Math.exp(touchedVals[k]!);
+      z += Math.exp(this.touchedVals[k]!);
     }
     return Math.log(z);
-  };
-
-  const teacher: SyntheticTeacher = {
-    kind: 'synthetic',
-    description:
-      `synthetic conditional LM over ${V} ids: Zipf(${s}) background of ${B} ids, ${K} bigram and ${K} ` +
-      `${order + 1}-gram candidates per step, ${Math.round(pDet * 100)}% near-deterministic contexts`,
-    vocabSize: V,
-    endOfText: undefined,
-    logits(context: ArrayLike<number>, out: Float32Array): Float32Array {
-      if (out.length !== V) throw new RangeError(`synthetic teacher: "out" must have length ${V}, got ${out.length}`);
-      out.set(base);
-      components(context);
-      for (let k = 0; k < nTouched; k++) out[touchedIds[k]!] = touchedVals[k]!;
-      return out;
-    },
-    logProb(context: ArrayLike<number>, token: number): number {
-      components(context);
-      let l = base[token]!;
-      for (let k = 0; k < nTouched; k++) if (touchedIds[k] === token) l = touchedVals[k]!;
-      return l - logZ();
-    },
-    entropy(context: ArrayLike<number>): number {
-      components(context);
-      const lz = logZ();
-      // H = log Z - E[l]; E[l]·Z = Σ e^l l over the background with the touched ids replaced.
-      let s1 = baseEnt;
-      for (let k = 0; k < nTouched; k++) {
-        const b = base[touchedIds[k]!]!;
-        if (b !== -Infinity) s1 -= Math.exp(b) * b;
-        const v = touchedVals[k]!;
-        s1 += Math.exp(v) * v;
-      }
-      return lz - s1 / Math.exp(lz);
-    },
-    prompt(length: number, uniform: () => number): Uint32Array {
-      // The background's own distribution: rank r with weight (1 + r)^-s, r < B.
-      const out = new Uint32Array(length);
-      const top = cdf[B - 1]!;
-      for (let i = 0; i < length; i++) out[i] = rankToId[drawRank(uniform() * top)]!;
-      return out;
-    },
-  };
-  return teacher;
+  }
 }

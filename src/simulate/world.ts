@@ -23,9 +23,10 @@ export interface WorldOptions {
   readonly teacherOrder?: number;
   /**
    * Types kept in the n-gram teacher's empty-context distribution (default 2048, the most frequent
-   * ones; `0` keeps all 36,755). Each step's support is these plus the followers of the matched
-   * contexts: about 3,500 finite logits instead of 36,755, which makes the exact sampler about
-   * three times faster (docs/simulate.md has the measurement).
+   * ones; `0` keeps all 36,755, `facts.teacherTypes` in `radiomark simulate --json`). Each step's
+   * support is these plus the followers of the matched contexts, a few thousand finite logits
+   * instead of all the types, which makes the exact sampler several times cheaper per token
+   * (docs/simulate.md, "What is simulated", gives the timings).
    */
   readonly teacherBase?: number;
   /** Seed of the corpus split and of the synthetic model (default `wordnet`). */
@@ -115,43 +116,22 @@ export function buildWorld(options: WorldOptions): Promise<World> {
 async function ngramWorld(key: string, order: number, base: number, corpusSeed: string, promptLength: number, limit: number): Promise<World> {
   const t0 = performance.now();
   const tokenizer = await loadTokenizer('o200k');
-  const eot = tokenizer.endOfTextId!;
   const glosses = loadWordNetGlosses();
   shuffleInPlace(glosses, createRandom(`corpus/${corpusSeed}`));
   if (limit > 0) glosses.length = Math.min(glosses.length, limit);
   const nTrain = Math.floor(glosses.length * 0.8);
   const nDistill = Math.floor(glosses.length * 0.15);
   const builder = new NGramBuilder({ order, vocabSize: tokenizer.vocabSize });
-  const cleanDocs: Uint32Array[] = [];
-  let cleanTokens = 0;
-  for (let i = 0; i < nTrain; i++) {
-    const ids = tokenizer.encode(glosses[i]!);
-    const doc = new Uint32Array(ids.length + 1);
-    doc.set(ids);
-    doc[ids.length] = eot;
-    builder.add(doc);
-    cleanDocs.push(doc);
-    cleanTokens += doc.length;
-  }
+  const cleanDocs = glosses.slice(0, nTrain).map((g) => glossDoc(tokenizer, g));
+  for (const d of cleanDocs) builder.add(d);
+  const cleanTokens = tokenCount(cleanDocs);
   const model = builder.build(base > 0 ? { baseTypes: base } : {});
-  const distillPrompts: Uint32Array[] = [];
-  const heldOutPrompts: Uint32Array[] = [];
-  const heldOutText: string[] = [];
-  for (let i = nTrain; i < glosses.length; i++) {
-    const ids = tokenizer.encode(glosses[i]!);
-    if (ids.length < promptLength + 4) continue;
-    const p = ids.slice(0, promptLength);
-    if (i < nTrain + nDistill) distillPrompts.push(p);
-    else {
-      heldOutPrompts.push(p);
-      heldOutText.push(glosses[i]!);
-    }
-  }
+  const prompts = promptPools(tokenizer, glosses, nTrain, nTrain + nDistill, promptLength);
   const teacher = new NGramTeacher(
     model,
-    eot,
+    tokenizer.endOfTextId!,
     `${order}-gram Witten-Bell model of ${nTrain.toLocaleString('en-US')} WordNet 3.1 glosses (${cleanTokens.toLocaleString('en-US')} o200k tokens` +
-      `${base > 0 ? `; base distribution on the ${base.toLocaleString('en-US')} most frequent of ${model.types.toLocaleString('en-US')} types` : ''})`,
+      `${baseNote(base, model.types)})`,
   );
   return {
     key,
@@ -160,9 +140,7 @@ async function ngramWorld(key: string, order: number, base: number, corpusSeed: 
     synthetic: undefined,
     cleanDocs,
     cleanTokens,
-    distillPrompts,
-    heldOutPrompts,
-    heldOutText,
+    ...prompts,
     extraCleanDocs: [],
     split: 'random',
     facts: {
@@ -172,12 +150,58 @@ async function ngramWorld(key: string, order: number, base: number, corpusSeed: 
       teacherBaseTypes: base > 0 ? Math.min(base, model.types) : model.types,
       teacherContexts: model.contexts,
       teacherNgrams: model.pairs,
-      distillPrompts: distillPrompts.length,
-      heldOutPrompts: heldOutPrompts.length,
+      distillPrompts: prompts.distillPrompts.length,
+      heldOutPrompts: prompts.heldOutPrompts.length,
       promptLength,
     },
     ms: performance.now() - t0,
   };
+}
+
+/** A gloss as a clean document: its o200k ids, end-of-text appended. */
+function glossDoc(tokenizer: Tokenizer, gloss: string): Uint32Array {
+  const ids = tokenizer.encode(gloss);
+  const doc = new Uint32Array(ids.length + 1);
+  doc.set(ids);
+  doc[ids.length] = tokenizer.endOfTextId!;
+  return doc;
+}
+
+function tokenCount(docs: readonly Uint32Array[]): number {
+  return docs.reduce((a, d) => a + d.length, 0);
+}
+
+/** The part of a teacher's description that says how its base distribution was cut. */
+function baseNote(base: number, types: number): string {
+  return base > 0 ? `; base distribution on the ${base.toLocaleString('en-US')} most frequent of ${types.toLocaleString('en-US')} types` : '';
+}
+
+/**
+ * The prompt pools from `glosses[from..)`: a prompt is the first `promptLength` tokens of a gloss
+ * that has at least 4 more; glosses before `heldOutFrom` give distillation prompts, the rest
+ * held-out prompts (with their text).
+ */
+function promptPools(
+  tokenizer: Tokenizer,
+  glosses: readonly string[],
+  from: number,
+  heldOutFrom: number,
+  promptLength: number,
+): Pick<World, 'distillPrompts' | 'heldOutPrompts' | 'heldOutText'> {
+  const distillPrompts: Uint32Array[] = [];
+  const heldOutPrompts: Uint32Array[] = [];
+  const heldOutText: string[] = [];
+  for (let i = from; i < glosses.length; i++) {
+    const ids = tokenizer.encode(glosses[i]!);
+    if (ids.length < promptLength + 4) continue;
+    const p = ids.slice(0, promptLength);
+    if (i < heldOutFrom) distillPrompts.push(p);
+    else {
+      heldOutPrompts.push(p);
+      heldOutText.push(glosses[i]!);
+    }
+  }
+  return { distillPrompts, heldOutPrompts, heldOutText };
 }
 
 async function syntheticWorld(key: string, corpusSeed: string, promptLength: number): Promise<World> {
@@ -227,7 +251,6 @@ const PRIVATE_SHARES = [0.6, 0.25, 0.15] as const;
 async function domainWorld(key: string, order: number, base: number, corpusSeed: string, promptLength: number, limit: number): Promise<World> {
   const t0 = performance.now();
   const tokenizer = await loadTokenizer('o200k');
-  const eot = tokenizer.endOfTextId!;
   const entries = loadWordNetEntries();
   shuffleInPlace(entries, createRandom(`corpus/${corpusSeed}`));
   if (limit > 0) entries.length = Math.min(entries.length, limit);
@@ -237,48 +260,21 @@ async function domainWorld(key: string, order: number, base: number, corpusSeed:
   const nPrivTrain = Math.floor(priv.length * PRIVATE_SHARES[0]);
   const nPrivDistill = Math.floor(priv.length * PRIVATE_SHARES[1]);
   const builder = new NGramBuilder({ order, vocabSize: tokenizer.vocabSize });
-  const doc = (gloss: string): Uint32Array => {
-    const ids = tokenizer.encode(gloss);
-    const d = new Uint32Array(ids.length + 1);
-    d.set(ids);
-    d[ids.length] = eot;
-    return d;
-  };
-  const cleanDocs: Uint32Array[] = [];
-  let cleanTokens = 0;
-  for (let i = 0; i < nGeneral; i++) {
-    const d = doc(general[i]!);
-    builder.add(d);
-    cleanDocs.push(d);
-    cleanTokens += d.length;
-  }
-  let privateTokens = 0;
-  for (let i = 0; i < nPrivTrain; i++) {
-    const d = doc(priv[i]!);
-    builder.add(d);
-    privateTokens += d.length;
-  }
-  const extraCleanDocs = general.slice(nGeneral).map(doc);
+  const cleanDocs = general.slice(0, nGeneral).map((g) => glossDoc(tokenizer, g));
+  for (const d of cleanDocs) builder.add(d);
+  const privateDocs = priv.slice(0, nPrivTrain).map((g) => glossDoc(tokenizer, g));
+  for (const d of privateDocs) builder.add(d);
+  const cleanTokens = tokenCount(cleanDocs);
+  const privateTokens = tokenCount(privateDocs);
+  const extraCleanDocs = general.slice(nGeneral).map((g) => glossDoc(tokenizer, g));
   const model = builder.build(base > 0 ? { baseTypes: base } : {});
-  const distillPrompts: Uint32Array[] = [];
-  const heldOutPrompts: Uint32Array[] = [];
-  const heldOutText: string[] = [];
-  for (let i = nPrivTrain; i < priv.length; i++) {
-    const ids = tokenizer.encode(priv[i]!);
-    if (ids.length < promptLength + 4) continue;
-    const p = ids.slice(0, promptLength);
-    if (i < nPrivTrain + nPrivDistill) distillPrompts.push(p);
-    else {
-      heldOutPrompts.push(p);
-      heldOutText.push(priv[i]!);
-    }
-  }
+  const prompts = promptPools(tokenizer, priv, nPrivTrain, nPrivTrain + nPrivDistill, promptLength);
   const teacher = new NGramTeacher(
     model,
-    eot,
+    tokenizer.endOfTextId!,
     `${order}-gram Witten-Bell model of ${(nGeneral + nPrivTrain).toLocaleString('en-US')} WordNet 3.1 glosses, ${nPrivTrain.toLocaleString('en-US')} of them ` +
       `from a private domain (living things and food) the distiller's clean text lacks (${(cleanTokens + privateTokens).toLocaleString('en-US')} o200k tokens` +
-      `${base > 0 ? `; base distribution on the ${base.toLocaleString('en-US')} most frequent of ${model.types.toLocaleString('en-US')} types` : ''})`,
+      `${baseNote(base, model.types)})`,
   );
   return {
     key,
@@ -287,9 +283,7 @@ async function domainWorld(key: string, order: number, base: number, corpusSeed:
     synthetic: undefined,
     cleanDocs,
     cleanTokens,
-    distillPrompts,
-    heldOutPrompts,
-    heldOutText,
+    ...prompts,
     extraCleanDocs,
     split: 'domain',
     facts: {
@@ -298,11 +292,11 @@ async function domainWorld(key: string, order: number, base: number, corpusSeed:
       teacherTrainingTokens: cleanTokens + privateTokens,
       teacherPrivateTokens: privateTokens,
       distillerCleanTokens: cleanTokens,
-      distillerExtraCleanTokens: extraCleanDocs.reduce((a, d) => a + d.length, 0),
+      distillerExtraCleanTokens: tokenCount(extraCleanDocs),
       teacherTypes: model.types,
       teacherBaseTypes: base > 0 ? Math.min(base, model.types) : model.types,
-      distillPrompts: distillPrompts.length,
-      heldOutPrompts: heldOutPrompts.length,
+      distillPrompts: prompts.distillPrompts.length,
+      heldOutPrompts: prompts.heldOutPrompts.length,
       promptLength,
     },
     ms: performance.now() - t0,
