@@ -36,6 +36,9 @@ const KNOWN_VIOLATIONS: readonly string[] = [
   "src/report/sample.ts imports '../key/index.js'",
   "src/report/sample.ts imports '../sampler/index.js'",
   "src/report/sample.ts imports '../tokenize/index.js'",
+  // cli (hostile-input work, landed at the same time as this test) reaches tokenize's UTF-8 helper
+  // past its index.ts: tokenize should export it, or cli keep its own reader.
+  "src/cli/lines.ts imports '../tokenize/utf8.js'",
 ];
 
 /** A body of `n` lines: the braces and n - 2 statements. */
