@@ -71,7 +71,7 @@ A distiller who fights back (docs/simulate.md; implies --world domain):
   --world SPLIT           random, or domain: the teacher knows a private domain (living things
                           and food) the distiller's clean text lacks [default random]
   --eval-tokens N         held-out clean teacher tokens the gain is measured on [default ${D.evalTokens}]
-Many accounts (issue 11; a key family marks each cohort and epoch; implies the domain world):
+Many accounts (docs/RESULTS.md section 10; a key family marks each cohort and epoch; implies the domain world):
   --accounts N            accounts of the API; turns the scenario on [default 24000]
   --cohorts K             cohorts of the key family [default 16]
   --epochs E              epochs covered (1: a family without epochs) [default 1]
