@@ -18,10 +18,11 @@ import { fraudCohortCounts, resolveAccountsOptions, runAccountsScenario, type Ac
 import { clearServerCache, formatLog10, simulationKey } from '../../src/simulate/pipeline.js';
 import { createKeyFamily } from '../../src/key/index.js';
 import { loadTokenizer } from '../../src/tokenize/index.js';
+import { createLog } from './run-log.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, render: { type: 'boolean' }, resume: { type: 'boolean' } }, strict: true });
 const t0 = performance.now();
-const log = (line: string): void => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+const log = createLog();
 
 const SIZE = values.quick
   ? { trainTokens: 40_000, budget: 20_000, seeds: 3, corpusGlosses: 20_000, accounts: 2_000 }

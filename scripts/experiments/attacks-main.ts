@@ -9,26 +9,19 @@
  *   npm run experiments:attacks -- --render      # re-render the section from the saved JSON files
  *   npm run experiments:attacks -- --resume      # keep every finished point, reuse those of an interrupted run
  */
-import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ATTACK_FULL, ATTACK_QUICK, attackSweeps, useCheckpoints, variantNull, type AttackResults } from './attacks.js';
 import { attackSection, spliceSection, type NeuralResults, type SavedAttacks } from './attack-results.js';
+import { createLog, git } from './run-log.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, render: { type: 'boolean' }, resume: { type: 'boolean' } }, strict: true });
 // Every finished point is kept under test-output/attacks-checkpoints/; --resume reuses them.
 useCheckpoints(`test-output/attacks-checkpoints${values.quick ? '-quick' : ''}`, values.resume === true);
 const t0 = performance.now();
-const log = (line: string): void => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+const log = createLog();
 
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 const ATTACKS_JSON = 'docs/results/attacks.json';
 const NEURAL_JSON = 'docs/results/neural.json';

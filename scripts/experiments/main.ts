@@ -8,7 +8,6 @@
  *
  * The raw figures are saved to test-output/experiments.json (or experiments-quick.json).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +31,7 @@ import {
 import { clearServerCache } from '../../src/simulate/pipeline.js';
 import { resultPlots, resultsMarkdown, type ExperimentResults } from './results.js';
 import { buildWorld } from '../../src/simulate/world.js';
+import { createLog, git } from './run-log.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, 'from-json': { type: 'string' }, out: { type: 'string' } },
@@ -39,15 +39,8 @@ const { values } = parseArgs({
 });
 
 const t0 = performance.now();
-const log = (line: string): void => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+const log = createLog();
 
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function run(): Promise<ExperimentResults> {
   const scale = values.quick ? QUICK : FULL;

@@ -30,6 +30,7 @@ import { TeacherServer, type Completion } from '../../src/simulate/teacher.js';
 import { buildWorld, cycle } from '../../src/simulate/world.js';
 import { LL_FLOOR } from '../../src/simulate/gain.js';
 import { scoreAnswers, type Scored } from './score.js';
+import { createLog } from '../experiments/run-log.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, large: { type: 'boolean' }, python: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' } },
@@ -112,7 +113,7 @@ const dir = values.out ?? join('test-output', `neural${scale.name === 'full' ? '
 const TARGET = values.quick ? join('test-output', 'neural-quick.json') : join('docs', 'results', values.large ? 'neural-large.json' : 'neural.json');
 const COMMAND = `npm run experiments:neural${values.quick ? ' -- --quick' : values.large ? ' -- --large' : ''}`;
 const t0 = performance.now();
-const log = (line: string): void => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${line}\n`);
+const log = createLog();
 
 function checkPython(): void {
   const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
